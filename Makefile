@@ -1,0 +1,46 @@
+# The project's commands. `make demo` and `make test` set everything up themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+APP ?= test/fixtures/django_tutorial
+STACK ?= heroku-20
+CONFIG ?=
+STACKS ?= heroku-20 heroku-22 heroku-24
+VENV := .venv
+VENV38 := .venv38
+
+.PHONY: setup runtimes build run demo test test-unit test-py38 test-integration lint bench clean
+
+setup:  ## apt packages, the dev tooling venvs and the local runtime store
+	bash tools/setup.sh
+
+runtimes:  ## the local runtime store in .runtimes/ (incremental)
+	STACKS="$(STACKS)" $(PYTHON) tools/make_runtimes.py --stacks "$(STACKS)"
+
+build:  ## build APP as Heroku would, in the sandbox: make build APP=dir [STACK=..] [CONFIG="K=V ..."]
+	$(PYTHON) tools/localheroku.py build $(APP) --stack $(STACK) $(foreach kv,$(CONFIG),--config $(kv))
+
+run:  ## run APP's last build at /app: release process, then web; prints the URL
+	$(PYTHON) tools/localheroku.py run $(APP) $(foreach kv,$(CONFIG),--config $(kv))
+
+demo: setup  ## build and run the tutorial-style fixture app
+	$(MAKE) --no-print-directory build APP=test/fixtures/django_tutorial
+	$(MAKE) --no-print-directory run APP=test/fixtures/django_tutorial
+
+test: setup  ## every test: unit (3.11 and the heroku-20 python 3.8) and integration
+	$(VENV)/bin/python -m pytest test
+	$(VENV38)/bin/python -m pytest test/unit -q -p no:cacheprovider
+
+test-unit:
+	$(VENV)/bin/python -m pytest test/unit
+
+test-py38:
+	$(VENV38)/bin/python -m pytest test/unit
+
+test-integration:
+	$(VENV)/bin/python -m pytest test/integration
+
+bench: setup  ## build times, slug sizes, boot time (not in CI)
+	$(VENV)/bin/python tools/bench.py
+
+clean:
+	rm -rf .local

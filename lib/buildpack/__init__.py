@@ -1,0 +1,1 @@
+"""A Heroku buildpack for Django apps. Standard library only; Python 3.8+."""

@@ -1,0 +1,165 @@
+"""The build cache: what is kept between builds, when it is reused, how it is saved.
+
+Layout, under CACHE_DIR/django-buildpack/ (CACHE_DIR is shared by every
+buildpack of the app, so we keep to our own directory):
+  current -> gen-<id>   a symlink, swapped atomically when a build succeeds
+  gen-<id>/metadata.json, gen-<id>/python/, gen-<id>/src/
+  pip/                  pip's download and wheel cache (pip writes it atomically)
+  runtimes/             downloaded runtime archives (verified before use)
+  pip-compile/          requirements compiled from requirements.in
+
+A build killed at any moment leaves `current` pointing at the old complete
+generation or the new complete one, never at a half-written tree.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from . import commands
+
+FORMAT = 1
+NAMESPACE = "django-buildpack"
+# What changes the installed environment so much that it must be rebuilt.
+DISCARD_KEYS = (
+    ("format", "the cache format changed"),
+    ("stack", "the stack changed"),
+    ("python_version", "the Python version changed"),
+    ("runtime", "the Python runtime archive changed"),
+    ("tools", "the buildpack's pinned tool versions changed"),
+)
+TREES = ("python", "src")
+
+
+@dataclass
+class Metadata:
+    stack: str
+    python_version: str
+    runtime: str
+    tools: Dict[str, str]
+    requirements: str
+    format: int = FORMAT
+
+    def to_json(self) -> dict:
+        return {
+            "format": self.format,
+            "stack": self.stack,
+            "python_version": self.python_version,
+            "runtime": self.runtime,
+            "tools": self.tools,
+            "requirements": self.requirements,
+        }
+
+
+@dataclass
+class Previous:
+    """What the last successful build left: metadata (or why it is unusable)."""
+
+    metadata: Optional[dict] = None
+    problem: Optional[str] = None
+    directory: Optional[Path] = None
+
+
+@dataclass
+class Decision:
+    action: str  # "fresh" | "reuse" | "sync"
+    reasons: List[str] = field(default_factory=list)
+
+
+def decide(previous: Previous, current: Metadata) -> Decision:
+    """Reuse, sync or discard the cached environment, with the reasons (pure)."""
+    if previous.problem:
+        return Decision("fresh", [previous.problem])
+    if previous.metadata is None:
+        return Decision("fresh")
+    old = previous.metadata
+    new = current.to_json()
+    reasons = []
+    for key, why in DISCARD_KEYS:
+        if old.get(key) != new[key]:
+            if key in ("stack", "python_version"):
+                reasons.append(f"{why} from {old.get(key)} to {new[key]}")
+            else:
+                reasons.append(why)
+    if reasons:
+        return Decision("fresh", reasons)
+    if old.get("requirements") == new["requirements"]:
+        return Decision("reuse")
+    return Decision("sync", ["the requirements changed"])
+
+
+class BuildCache:
+    def __init__(self, cache_dir: Optional[Path]) -> None:
+        self.enabled = cache_dir is not None
+        self.root = (cache_dir or Path("/tmp/django-buildpack-nocache")) / NAMESPACE
+
+    @property
+    def pip_dir(self) -> Path:
+        return self.root / "pip"
+
+    @property
+    def runtimes_dir(self) -> Path:
+        return self.root / "runtimes"
+
+    @property
+    def pip_compile_dir(self) -> Path:
+        return self.root / "pip-compile"
+
+    @property
+    def tools_dir(self) -> Path:
+        return self.root / "tools"
+
+    def load(self) -> Previous:
+        current = self.root / "current"
+        if not current.exists():
+            return Previous()
+        try:
+            metadata = json.loads((current / "metadata.json").read_text())
+            if not isinstance(metadata, dict):
+                raise ValueError("not an object")
+        except (OSError, ValueError) as exc:
+            return Previous(problem=f"its metadata could not be read ({type(exc).__name__})")
+        return Previous(metadata=metadata, directory=current.resolve())
+
+    def restore(self, previous: Previous, home: Path) -> None:
+        """Copy the cached trees into the build dir's .heroku/ (home is .heroku/)."""
+        assert previous.directory is not None
+        for name in TREES:
+            source = previous.directory / name
+            if source.is_dir():
+                commands.copy_tree(source, home / name)
+
+    def save(self, metadata: Metadata, home: Path) -> None:
+        """Write a new generation beside the old, then swap `current` to it atomically."""
+        if not self.enabled:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        generation = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:8]}"
+        partial = generation.with_name(generation.name + ".partial")
+        partial.mkdir()
+        for name in TREES:
+            if (home / name).is_dir():
+                commands.copy_tree(home / name, partial / name)
+        (partial / "metadata.json").write_text(json.dumps(metadata.to_json(), indent=2))
+        os.rename(partial, generation)
+        link = self.root / f"current.{uuid.uuid4().hex[:8]}"
+        os.symlink(generation.name, link)
+        os.replace(link, self.root / "current")
+        self.prune()
+
+    def prune(self) -> None:
+        """Remove generations and leftovers that `current` does not point to."""
+        try:
+            keep = os.readlink(self.root / "current")
+        except OSError:
+            keep = None
+        for entry in self.root.iterdir():
+            stale_generation = entry.name.startswith("gen-") and entry.name != keep
+            stale_link = entry.name.startswith("current.")
+            if stale_generation or stale_link:
+                commands.remove_tree(entry)

@@ -1,0 +1,122 @@
+"""Running child processes: the only module that imports subprocess.
+
+Every child gets an environment built here on purpose (never the buildpack's own
+environment wholesale), argv lists only, and its output streamed into the build
+log indented, with a bounded tail kept so failures can be classified.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Deque, Dict, List, Mapping, Optional, Sequence
+
+from . import output
+
+TAIL_LINES = 200
+STACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+
+
+def redact(text: str) -> str:
+    """Hide credentials embedded in URLs (https://user:token@host -> https://****@host)."""
+    return _URL_CREDENTIALS.sub(lambda m: m.group("scheme") + "****@", text)
+
+
+@dataclass
+class Result:
+    returncode: int
+    tail: List[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.tail)
+
+
+def base_env(
+    environ: Mapping[str, str],
+    path_prefix: Sequence[Path] = (),
+    extra: Optional[Mapping[str, str]] = None,
+) -> Dict[str, str]:
+    """The environment every child starts from: a clean, predictable one."""
+    keep = ("HOME", "LANG", "LC_ALL", "TMPDIR", "STACK", "DYNO", "SOURCE_VERSION", "SSL_CERT_FILE",
+            "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "PIP_CERT", "TERM")
+    env = {k: environ[k] for k in keep if environ.get(k)}
+    env.setdefault("LANG", "C.UTF-8")
+    env["PATH"] = os.pathsep.join([str(p) for p in path_prefix] + [environ.get("PATH") or STACK_PATH])
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PIP_NO_INPUT"] = "1"
+    # The build must not depend on the developer's or the image's pip configuration.
+    env["PIP_CONFIG_FILE"] = os.devnull
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Optional[Path] = None,
+    echo: bool = True,
+    filter_line: Optional[Callable[[str], Optional[str]]] = None,
+    stdin_devnull: bool = True,
+) -> Result:
+    """Run argv, streaming its merged output indented into the build log."""
+    tail: Deque[str] = collections.deque(maxlen=TAIL_LINES)
+    try:
+        process = subprocess.Popen(
+            list(argv),
+            cwd=str(cwd) if cwd else None,
+            env=dict(env),
+            stdin=subprocess.DEVNULL if stdin_devnull else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+    except OSError as exc:
+        return Result(127, [f"{argv[0]}: {exc.strerror}"])
+    assert process.stdout is not None
+    for raw in process.stdout:
+        line = redact(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+        tail.append(line)
+        if filter_line is not None:
+            shown = filter_line(line)
+            if shown is None:
+                continue
+            line = shown
+        if echo:
+            output.detail(line)
+    return Result(process.wait(), list(tail))
+
+
+def capture(argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Path] = None) -> Result:
+    """Run argv quietly; the Result's tail holds its (merged) output."""
+    return run(argv, env, cwd=cwd, echo=False)
+
+
+def capture_stdout(argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
+    """Run argv and return stdout and stderr separately (for JSON-producing helpers)."""
+    return subprocess.run(
+        list(argv), cwd=str(cwd) if cwd else None, env=dict(env), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+    )
+
+
+def copy_tree(source: Path, destination: Path) -> None:
+    """Copy a directory tree preserving links and modes (cp is much faster than shutil)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-a", str(source), str(destination)], check=True)
+
+
+def remove_tree(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        subprocess.run(["rm", "-rf", str(path)], check=True)

@@ -1,0 +1,129 @@
+"""bin/compile (and bin/test-compile): the only place that knows the order of the build.
+
+Read it as a table of contents; each step lives in its own module.
+"""
+from __future__ import annotations
+
+import datetime
+import time
+from pathlib import Path
+from typing import List, Mapping
+
+from . import (
+    build_env,
+    cache,
+    dependencies,
+    django,
+    hooks,
+    output,
+    pip_compile,
+    processes,
+    profile,
+    python_runtime,
+    python_version,
+    runtime_store,
+    slug,
+    source_tree,
+    tool_versions,
+)
+from . import requirements as requirements_files
+from .context import Context
+
+
+def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") -> int:
+    started = time.monotonic()
+    ctx = Context.from_args(argv, environ)
+    for_ci = command == "test-compile"
+
+    python_version.check_stack(ctx.stack)
+    source_tree.refuse_committed_environments(ctx.build_dir)
+    hooks.run_hook(ctx, "pre_compile")
+
+    build_cache = cache.BuildCache(ctx.cache_dir)
+    previous = build_cache.load()
+    previous_version = (previous.metadata or {}).get("python_version")
+
+    store = runtime_store.open_store(ctx)
+    arch = runtime_store.machine_arch()
+    chosen = python_version.select_version(
+        ctx, store.available_versions(ctx.stack, arch), previous_version, datetime.date.today()
+    )
+    archive = store.archive_for(chosen.version, ctx.stack, arch)
+    runtime_store.check_compatible(archive, runtime_store.this_machine(), ctx.stack)
+
+    requirement_sources = find_requirements(ctx, for_ci)
+    current = cache.Metadata(
+        stack=ctx.stack,
+        python_version=chosen.version,
+        runtime=archive.identity,
+        tools=tool_versions.for_python(chosen.version),
+        requirements=requirements_fingerprint(ctx, requirement_sources),
+    )
+    decision = cache.decide(previous, current)
+    announce(decision)
+
+    build_env.link_app_home(ctx)
+    if decision.action == "fresh":
+        python_runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
+        dependencies.install_pip(ctx, chosen.version)
+    else:
+        build_cache.restore(previous, ctx.python_home.parent)
+    if requirement_sources and decision.action != "reuse":
+        requirements_file = pip_compile.prepare(ctx, requirement_sources, build_cache, chosen.version)
+        dependencies.install(ctx, requirements_file, decision.action)
+    elif not requirement_sources:
+        output.step("No requirements.txt: no packages to install")
+    dependencies.fix_build_paths(ctx)
+
+    installed = dependencies.inspect(ctx, None).installed
+    django_app = django.find(ctx, installed)
+    if django_app is not None:
+        django.describe(django_app)
+        if not for_ci:
+            django.collectstatic(ctx, django_app)
+    plan = processes.plan(ctx.build_dir, django_app, installed)
+    processes.save(ctx.build_dir, plan)
+    processes.announce(ctx.build_dir, plan)
+    profile.write(ctx)
+
+    hooks.run_hook(ctx, "post_compile")
+    slug.clean(ctx)
+    build_cache.save(current, ctx.python_home.parent)
+    slug.report_size(ctx)
+    output.step(f"Build finished in {output.format_duration(time.monotonic() - started)}")
+    return 0
+
+
+def find_requirements(ctx: Context, for_ci: bool) -> List[Path]:
+    """requirements.txt (or requirements.in), plus test requirements for CI; lockfile-only apps fail."""
+    txt = ctx.build_dir / "requirements.txt"
+    source = ctx.build_dir / "requirements.in"
+    if txt.is_file():
+        pip_compile.warn_if_stale(txt, source)
+        found = [txt]
+    elif source.is_file():
+        found = [source]
+    else:
+        error = dependencies.unsupported_lockfile_error(ctx.build_dir)
+        if error is not None:
+            raise error
+        found = []
+    if for_ci and found:
+        found.extend(pip_compile.test_requirements(ctx.build_dir))
+    return found
+
+
+def requirements_fingerprint(ctx: Context, sources: List[Path]) -> str:
+    if not sources:
+        return "none"
+    return "+".join(requirements_files.fingerprint(path, ctx.pip_config_vars()) for path in sources)
+
+
+def announce(decision: cache.Decision) -> None:
+    if decision.action == "reuse":
+        output.step("Reusing the cached environment (requirements unchanged)")
+    elif decision.action == "sync":
+        output.step("Updating the cached environment since: the requirements changed")
+    elif decision.reasons:
+        output.step("Discarding cache since:")
+        output.details(f"- {reason}" for reason in decision.reasons)

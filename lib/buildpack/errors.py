@@ -1,0 +1,70 @@
+"""Every expected, user-facing failure of the build.
+
+Each error carries a short title, a body (what was found, why it matters,
+numbered fixes) and a reason slug that tests and metrics can rely on. The entry
+modules catch BuildpackError, print it as an error block and exit 1.
+"""
+from __future__ import annotations
+
+
+class BuildpackError(Exception):
+    reason = "buildpack::error"
+
+    def __init__(self, title: str, body: str = "", reason: str | None = None) -> None:
+        super().__init__(title)
+        self.title = title
+        self.body = body
+        if reason is not None:
+            self.reason = reason
+
+
+class StackPythonError(BuildpackError):
+    reason = "stack::python"
+
+
+class StackUnknownError(BuildpackError):
+    reason = "stack::unknown"
+
+
+class PythonVersionError(BuildpackError):
+    """runtime.txt/.python-version is malformed, unknown or unsupported."""
+
+    reason = "python-version::invalid"
+
+
+class RuntimeStoreError(BuildpackError):
+    """The runtime store cannot be read or does not have the runtime."""
+
+    reason = "runtime-store::unavailable"
+
+
+class DownloadError(BuildpackError):
+    reason = "download::failed"
+
+
+class ArchiveError(BuildpackError):
+    """A runtime archive is corrupt, truncated, unsafe or mismatched."""
+
+    reason = "archive::invalid"
+
+
+class RuntimeIncompatibleError(BuildpackError):
+    reason = "runtime::incompatible"
+
+
+class DependenciesError(BuildpackError):
+    reason = "dependencies::failed"
+
+
+class HookError(BuildpackError):
+    reason = "hook::failed"
+
+
+class SourceTreeError(BuildpackError):
+    """Something committed in the app's source that cannot be built."""
+
+    reason = "source::invalid"
+
+
+class CollectstaticError(BuildpackError):
+    reason = "collectstatic::failed"

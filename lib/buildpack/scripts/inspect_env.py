@@ -1,0 +1,66 @@
+"""Runs under the APP's python (3.8+), not the buildpack's: reports what is installed.
+
+Usage: python inspect_env.py '<json list of top-level requirement strings>' or 'null'
+Prints JSON: {"installed": {name: version}, "needed": [names] | null}
+where "needed" is the dependency closure of the top-level requirements,
+evaluated with this interpreter's markers (so it must run in the app's env).
+"""
+import json
+import sys
+
+try:
+    from importlib import metadata
+except ImportError:  # pragma: no cover - Python < 3.8 is refused earlier
+    sys.exit("importlib.metadata is required")
+
+from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
+from pip._vendor.packaging.utils import canonicalize_name
+
+
+def installed_distributions():
+    found = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found.setdefault(canonicalize_name(name), dist)
+    return found
+
+
+def closure(top_level, dists):
+    needed = set()
+    queue = [(req, ()) for req in top_level]
+    seen = set()
+    while queue:
+        text, extras = queue.pop()
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if req.marker is not None and not any(
+            req.marker.evaluate({"extra": extra}) for extra in (extras or ("",))
+        ):
+            continue
+        name = canonicalize_name(req.name)
+        key = (name, tuple(sorted(req.extras)))
+        if key in seen:
+            continue
+        seen.add(key)
+        needed.add(name)
+        dist = dists.get(name)
+        if dist is None:
+            continue
+        for child in dist.requires or []:
+            queue.append((child, tuple(sorted(req.extras))))
+    return needed
+
+
+def main():
+    top_level = json.loads(sys.argv[1]) if len(sys.argv) > 1 else None
+    dists = installed_distributions()
+    report = {"installed": {name: dist.version for name, dist in sorted(dists.items())}, "needed": None}
+    if top_level is not None:
+        report["needed"] = sorted(closure(top_level, dists) | {"pip"})
+    json.dump(report, sys.stdout)
+
+
+main()

@@ -1,0 +1,97 @@
+import json
+import os
+
+import pytest
+
+from buildpack import cache
+
+
+def metadata(**changes):
+    values = dict(stack="heroku-22", python_version="3.12.1", runtime="sha-a", tools={"pip": "26.3"}, requirements="r1")
+    values.update(changes)
+    return cache.Metadata(**values)
+
+
+def test_no_previous_cache_is_a_silent_fresh_build():
+    decision = cache.decide(cache.Previous(), metadata())
+    assert (decision.action, decision.reasons) == ("fresh", [])
+
+
+@pytest.mark.parametrize(
+    "changes, reason",
+    [
+        ({"stack": "heroku-24"}, "the stack changed from heroku-22 to heroku-24"),
+        ({"python_version": "3.12.8"}, "the Python version changed from 3.12.1 to 3.12.8"),
+        ({"runtime": "sha-b"}, "the Python runtime archive changed"),
+        ({"tools": {"pip": "27.0"}}, "the buildpack's pinned tool versions changed"),
+    ],
+)
+def test_environment_is_discarded_with_a_reason(changes, reason):
+    previous = cache.Previous(metadata=metadata().to_json())
+    decision = cache.decide(previous, metadata(**changes))
+    assert decision.action == "fresh"
+    assert decision.reasons == [reason]
+
+
+def test_unchanged_requirements_reuse_and_changed_ones_sync():
+    previous = cache.Previous(metadata=metadata().to_json())
+    assert cache.decide(previous, metadata()).action == "reuse"
+    assert cache.decide(previous, metadata(requirements="r2")).action == "sync"
+
+
+def test_unreadable_metadata_means_discard_with_reason(tmp_path):
+    build_cache = cache.BuildCache(tmp_path)
+    build_cache.save(metadata(), _home(tmp_path))
+    current = build_cache.root / "current"
+    (current / "metadata.json").write_text("{not json")
+    previous = build_cache.load()
+    decision = cache.decide(previous, metadata())
+    assert decision.action == "fresh"
+    assert "metadata could not be read" in decision.reasons[0]
+
+
+def _home(tmp_path, marker="one"):
+    home = tmp_path / "build" / ".heroku"
+    (home / "python" / "bin").mkdir(parents=True, exist_ok=True)
+    (home / "python" / "bin" / "marker").write_text(marker)
+    return home
+
+
+def test_save_then_load_and_restore_round_trip(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    previous = build_cache.load()
+    assert previous.metadata == metadata().to_json()
+    target = tmp_path / "other-build" / ".heroku"
+    build_cache.restore(previous, target)
+    assert (target / "python" / "bin" / "marker").read_text() == "one"
+
+
+def test_saving_again_keeps_exactly_one_generation(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path, "one"))
+    build_cache.save(metadata(requirements="r2"), _home(tmp_path, "two"))
+    generations = [p.name for p in build_cache.root.iterdir() if p.name.startswith("gen-")]
+    assert len(generations) == 1
+    assert build_cache.load().metadata["requirements"] == "r2"
+
+
+def test_a_save_killed_before_the_swap_leaves_the_old_cache(tmp_path, monkeypatch):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path, "one"))
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build_cache.save(metadata(requirements="r2"), _home(tmp_path, "two"))
+    monkeypatch.undo()
+    previous = build_cache.load()
+    assert previous.metadata["requirements"] == "r1"
+    assert (previous.directory / "python" / "bin" / "marker").read_text() == "one"
+    # The next successful save cleans the leftovers up.
+    build_cache.save(metadata(requirements="r3"), _home(tmp_path, "three"))
+    leftovers = sorted(p.name for p in build_cache.root.iterdir() if p.name != "current")
+    assert len(leftovers) == 1 and leftovers[0].startswith("gen-")
+    assert json.loads((build_cache.root / "current" / "metadata.json").read_text())["requirements"] == "r3"
