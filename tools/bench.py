@@ -1,0 +1,106 @@
+"""`make bench`: how fast builds are, measured in the local sandbox (run by hand, not in CI).
+
+For each reference app: cold build (empty cache), warm rebuild (nothing changed),
+one requirement added, one removed, detect, release, slug size (compressed and
+not) and web boot time to the first answered request. Each figure is the median
+of BENCH_RUNS runs (default 3). Ratios are to the cold build of the same app in
+the same run. Prints a table and writes bench-results.json.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Dict, List
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import localheroku  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+APPS = {
+    "tutorial": (REPO / "test/fixtures/django_tutorial", "six==1.17.0"),
+    "large-lock": (REPO / "test/fixtures/bench_large", "six==1.17.0"),
+}
+TARGETS = {"warm": 0.15, "add": 0.35}
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
+def build_or_fail(app: Path, work: Path) -> None:
+    result = localheroku.build(app, work, echo=False)
+    if result.returncode != 0:
+        raise SystemExit(f"build of {app} failed:\n{result.output[-3000:]}")
+
+
+def compressed_size(slug: Path) -> int:
+    with tempfile.TemporaryFile() as handle:
+        with tarfile.open(fileobj=handle, mode="w:gz", compresslevel=6) as archive:
+            archive.add(str(slug), arcname=".")
+        return handle.tell()
+
+
+def with_requirement(app: Path, dest: Path, extra: str | None) -> Path:
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(app, dest)
+    requirements = dest / "requirements.txt"
+    if extra:
+        requirements.write_text(requirements.read_text() + extra + "\n")
+    return dest
+
+
+def measure_once(name: str, app: Path, extra: str, scratch: Path) -> Dict[str, float]:
+    work = scratch / f"{name}-work"
+    shutil.rmtree(work, ignore_errors=True)
+    base = with_requirement(app, scratch / f"{name}-app", None)
+    figures = {"cold": timed(lambda: build_or_fail(base, work))}
+    figures["warm"] = timed(lambda: build_or_fail(base, work))
+    added = with_requirement(app, scratch / f"{name}-app", extra)
+    figures["add"] = timed(lambda: build_or_fail(added, work))
+    removed = with_requirement(app, scratch / f"{name}-app", None)
+    figures["remove"] = timed(lambda: build_or_fail(removed, work))
+    figures["detect"] = timed(lambda: localheroku.detect(removed))
+    release_argv = [str(REPO / "bin/release"), str(work / "slug")]
+    figures["release"] = timed(lambda: subprocess.run(release_argv, capture_output=True, check=True))
+    figures["slug_mb"] = localheroku.folder_size(work / "slug") / 2**20
+    figures["slug_compressed_mb"] = compressed_size(work / "slug") / 2**20
+    started = time.monotonic()
+    with localheroku.start_web(work, release=False, echo=False):
+        figures["web_boot"] = time.monotonic() - started
+    return figures
+
+
+def main() -> int:
+    runs = int(os.environ.get("BENCH_RUNS", "3"))
+    selected = os.environ.get("BENCH_APPS", ",".join(APPS)).split(",")
+    results: Dict[str, Dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        for name in selected:
+            app, extra = APPS[name]
+            samples: List[Dict[str, float]] = [measure_once(name, app, extra, Path(scratch)) for _ in range(runs)]
+            figures = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+            for key in ("warm", "add", "remove"):
+                figures[f"{key}_ratio"] = figures[key] / figures["cold"]
+            results[name] = figures
+            print(f"{name} (median of {runs}):")
+            for key, value in figures.items():
+                target = f"   (target <= {TARGETS[key[:-6]]})" if key.endswith("_ratio") and key[:-6] in TARGETS else ""
+                print(f"  {key:20} {value:8.2f}{target}")
+    (REPO / "bench-results.json").write_text(json.dumps({"runs": runs, "results": results}, indent=2) + "\n")
+    print(f"Wrote {REPO / 'bench-results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
