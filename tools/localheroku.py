@@ -300,6 +300,15 @@ def copy_buildpack(buildpack: Path, dest: Path) -> None:
     shutil.copytree(buildpack, dest, symlinks=True, ignore=ignore, dirs_exist_ok=True)
 
 
+def copy_tree(source: Path, dest: Path) -> None:
+    """cp -a: several times faster than shutil.copytree on a cache of many small files."""
+    subprocess.run(["cp", "-a", str(source), str(dest)], check=True)
+
+
+def remove_tree(path: Path) -> None:
+    subprocess.run(["rm", "-rf", str(path)], check=True)
+
+
 def write_env_dir(env_dir: Path, config: dict[str, str]) -> None:
     shutil.rmtree(env_dir, ignore_errors=True)
     env_dir.mkdir(parents=True)
@@ -378,7 +387,7 @@ def prepare_build(app: Path, buildpack: Path, work: Path, stack: str, config: di
         (scratch / "build").mkdir()
         copy_app(app, scratch / "build")
         # Heroku keeps the cache only after a successful build, so compile gets a copy.
-        shutil.copytree(work / "cache", scratch / "cache", symlinks=True)
+        copy_tree(work / "cache", scratch / "cache")
         copy_buildpack(buildpack, scratch / "buildpack")
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -437,7 +446,7 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
                   f"       Procfile declares types     -> {', '.join(declared) or '(none)'}\n"
                   f"       Default types for buildpack -> {', '.join(defaults) or '(none)'}\n")
         for kept, fresh in ((work_dir / "slug", build_host), (work_dir / "cache", cache_host)):
-            shutil.rmtree(kept, ignore_errors=True)
+            remove_tree(kept)
             fresh.rename(kept)
         (work_dir / "export").unlink(missing_ok=True)
         if (box.scratch / "buildpack" / "export").is_file():  # kept to look at what a next buildpack would source
@@ -448,7 +457,7 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
         return BuildResult(0, log.text(), work_dir)
     finally:
         log.file.close()
-        shutil.rmtree(box.scratch, ignore_errors=True)
+        remove_tree(box.scratch)
 
 
 def detect(app_dir: str | Path, stack: str = "heroku-20", buildpack: str | Path | None = None) -> tuple[int, str, str]:

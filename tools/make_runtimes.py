@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 # Bump whenever the packing changes, so that every archive is rebuilt once.
-TOOL_FORMAT = 1
+TOOL_FORMAT = 2
 INDEX_FORMAT = 1
 TARGET_PREFIX = "/app/.heroku/python"
 DEFAULT_SOURCE = "/root/.pyenv/versions"
@@ -154,6 +154,11 @@ def fix_rpaths(stage: Path, elves: list[Path], old_prefix: str) -> None:
         fixed = relocated_rpath(rpath, elf, stage, old_prefix)
         if fixed != rpath:
             subprocess.run(["patchelf", "--set-rpath", fixed, elf], check=True)
+
+
+def strip_debug_info(elves: list[Path]) -> None:
+    """Debug info is most of libpython's size, and every build copies the runtime twice."""
+    subprocess.run(["strip", "--strip-debug", *map(str, elves)], check=True)
 
 
 def rewritten_text(data: bytes, old_prefix: str, xy: str) -> bytes:
@@ -304,6 +309,7 @@ def build_runtime(prefix: Path, version: str, out: Path, arch: str) -> dict:
         elves = [path for path in files if is_linked_elf(path)]
         old_prefix = str(prefix)
         fix_rpaths(stage, elves, old_prefix)
+        strip_debug_info(elves)
         recompile(stage, xy, rewrite_text_files(stage, files, old_prefix, xy))
         ensure_python_links(stage, xy)
         requires = machine_requirements(stage, elves, xy)

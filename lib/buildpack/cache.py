@@ -132,7 +132,9 @@ class BuildCache:
         for name in TREES:
             source = previous.directory / name
             if source.is_dir():
-                commands.copy_tree(source, home / name)
+                # link_app_home may already have made an empty directory here.
+                commands.remove_tree(home / name)
+                commands.copy_tree(source, home / name, hardlink=True)
 
     def save(self, metadata: Metadata, home: Path) -> None:
         """Write a new generation beside the old, then swap `current` to it atomically."""
@@ -144,7 +146,7 @@ class BuildCache:
         partial.mkdir()
         for name in TREES:
             if (home / name).is_dir():
-                commands.copy_tree(home / name, partial / name)
+                commands.copy_tree(home / name, partial / name, hardlink=True)
         (partial / "metadata.json").write_text(json.dumps(metadata.to_json(), indent=2))
         os.rename(partial, generation)
         link = self.root / f"current.{uuid.uuid4().hex[:8]}"

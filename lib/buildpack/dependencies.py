@@ -10,6 +10,7 @@ Three cases (cache.decide picks one):
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,7 +105,7 @@ def _pip_line_filter(line: str) -> Optional[str]:
 def pip_install(ctx: Context, requirements_file: Path) -> None:
     env = build_env.for_app(ctx)
     argv = [
-        str(ctx.app_python), "-m", "pip", "install", "-r", str(requirements_file),
+        str(ctx.app_python), "-m", "pip", "install", "-r", relative_to_build(ctx, requirements_file),
         "--no-warn-script-location", "--progress-bar", "off", "--exists-action", "w",
         "--src", str(ctx.app_python_home.parent / "src"),
     ]
@@ -115,6 +116,14 @@ def pip_install(ctx: Context, requirements_file: Path) -> None:
             "pip failed; the end of its output is above.\n\n" + explain_pip_failure(result.text),
             reason="dependencies::pip-failed",
         )
+
+
+def relative_to_build(ctx: Context, path: Path) -> str:
+    """Paths in pip's output read better relative to the app (pip runs from the build dir)."""
+    try:
+        return str(path.relative_to(ctx.build_dir))
+    except ValueError:
+        return str(path)
 
 
 def explain_pip_failure(text: str) -> str:
@@ -217,4 +226,13 @@ def fix_build_paths(ctx: Context) -> None:
         except OSError:
             continue
         if old.encode() in data and b"\0" not in data[:1024]:
-            path.write_bytes(data.replace(old.encode(), new.encode()))
+            replace_file(path, data.replace(old.encode(), new.encode()))
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write a new file and rename it over the old one: never write into a file in place,
+    because the cached environment shares its files with the build (hard links)."""
+    partial = path.with_name(path.name + ".buildpack-tmp")
+    partial.write_bytes(data)
+    os.chmod(partial, path.stat().st_mode & 0o7777)
+    os.replace(partial, path)

@@ -1,19 +1,25 @@
-"""The Django step: find the project, ask Django about it, run collectstatic."""
+"""The Django step: find the project, learn about it (from Django, else from its source), run collectstatic.
+
+What it learns (settings module, WSGI/ASGI application, static files) is said in
+the build log with its source, and feeds the default process types (processes.py).
+"""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
-from . import build_env, commands, output
+from . import build_env, collectstatic_failures, commands, django_settings, output
 from .context import Context, is_enabled
-from .detect import find_manage_py
+from .detect import MANAGE_PY_MAX_DEPTH, SKIPPED_DIRS, find_manage_py
 from .errors import CollectstaticError
 
 INSPECT_SCRIPT = Path(__file__).resolve().parent / "scripts" / "inspect_django.py"
-_SETTINGS_DEFAULT = re.compile(r"""DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]""")
+CONFIG_VAR_SOURCE = "the DJANGO_SETTINGS_MODULE config var"
+# Config var values shorter than this are not masked in collectstatic's output:
+# they would match ordinary words ("1", "true", "prod").
+MASK_MIN_LENGTH = 8
 
 
 @dataclass
@@ -21,99 +27,298 @@ class DjangoApp:
     manage_py: Path
     project_dir: str  # relative to the build dir; "." at the root
     settings_module: Optional[str]
-    wsgi_application: Optional[str] = None
-    asgi_application: Optional[str] = None
-    staticfiles_installed: bool = True
+    settings_source: str = "manage.py"
+    other_manage_py: List[str] = field(default_factory=list)
+    # "django" when Django answered, "source" when the settings could not be imported.
+    introspection: str = "source"
+    django_version: Optional[str] = None
+    wsgi_application: Optional[str] = None  # a WSGI application whose module exists
+    wsgi_source: str = ""
+    asgi_application: Optional[str] = None  # the ASGI_APPLICATION setting (module exists)
+    asgi_fallback: Optional[str] = None  # the project's asgi.py, used when there is no WSGI application
+    staticfiles_installed: Optional[bool] = True  # None: could not tell
     static_root: Optional[str] = None
-    settings_error: Optional[Dict[str, str]] = None
+    staticfiles_storage: Optional[str] = None
+    settings_error: Optional[Dict[str, object]] = None
     notes: List[str] = field(default_factory=list)
 
+    @property
+    def manage_py_display(self) -> str:
+        return "manage.py" if self.project_dir == "." else f"{self.project_dir}/manage.py"
 
-def settings_module_from_manage_py(text: str) -> Optional[str]:
-    match = _SETTINGS_DEFAULT.search(text)
-    return match.group(1) if match else None
+    @property
+    def project_root(self) -> Path:
+        return self.manage_py.parent
 
 
-def static_wsgi_guess(settings_module: Optional[str]) -> Optional[str]:
-    """Django's startproject default when settings cannot be imported."""
-    if not settings_module:
-        return None
-    package = settings_module.rsplit(".", 1)[0] if "." in settings_module else settings_module
-    return f"{package}.wsgi.application"
+def manage_py_files(build_dir: Path, max_depth: int = MANAGE_PY_MAX_DEPTH) -> List[Path]:
+    """Every manage.py up to max_depth levels down, shallowest first (for "also found")."""
+    found: List[Path] = []
+    level = [build_dir]
+    for _ in range(max_depth + 1):
+        found.extend(sorted(d / "manage.py" for d in level if (d / "manage.py").is_file()))
+        level = sorted(
+            child
+            for d in level
+            for child in _subdirs(d)
+            if child.name not in SKIPPED_DIRS and not child.name.startswith(".")
+        )
+    return found
+
+
+def _subdirs(directory: Path) -> List[Path]:
+    try:
+        return [p for p in directory.iterdir() if p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return []
 
 
 def find(ctx: Context, installed: Dict[str, str]) -> Optional[DjangoApp]:
+    """The Django project, when Django is installed and a manage.py is found; else None."""
     if "django" not in installed:
         return None
     manage_py = find_manage_py(ctx.build_dir)
     if manage_py is None:
+        output.step("Django is installed, but no manage.py was found: skipping the Django steps")
+        output.detail(f"(looked in the root and up to {MANAGE_PY_MAX_DEPTH} levels down)")
         return None
-    project_dir = str(manage_py.parent.relative_to(ctx.build_dir)) or "."
+    project_dir = manage_py.parent.relative_to(ctx.build_dir).as_posix()
+    others = [p.relative_to(ctx.build_dir).as_posix() for p in manage_py_files(ctx.build_dir) if p != manage_py]
     text = manage_py.read_text(encoding="utf-8", errors="replace")
-    app = DjangoApp(manage_py=manage_py, project_dir=project_dir, settings_module=settings_module_from_manage_py(text))
+    configured = (ctx.safe_config_vars().get("DJANGO_SETTINGS_MODULE") or "").strip()
+    app = DjangoApp(
+        manage_py=manage_py,
+        project_dir=project_dir or ".",
+        settings_module=configured or django_settings.settings_module_from_manage_py(text),
+        settings_source=CONFIG_VAR_SOURCE if configured else "manage.py",
+        other_manage_py=others,
+    )
     introspect(ctx, app)
     return app
 
 
 def django_env(ctx: Context, app: DjangoApp) -> Dict[str, str]:
+    """The app's python with its config vars (after the denylist), DYNO kept, settings module set."""
     env = build_env.for_app(ctx, with_config_vars=True)
     if app.settings_module and "DJANGO_SETTINGS_MODULE" not in env:
         env["DJANGO_SETTINGS_MODULE"] = app.settings_module
     return env
 
 
-def introspect(ctx: Context, app: DjangoApp) -> None:
+def ask_django(ctx: Context, app: DjangoApp) -> Dict[str, object]:
     completed = commands.capture_stdout(
-        [str(ctx.app_python), str(INSPECT_SCRIPT)], django_env(ctx, app), cwd=app.manage_py.parent
+        [str(ctx.app_python), str(INSPECT_SCRIPT)], django_env(ctx, app), cwd=app.project_root
     )
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
     try:
-        report = json.loads(completed.stdout)
-    except ValueError:
-        report = {"error": {"type": "Error", "message": completed.stderr.strip()[-500:]}}
-    app.settings_error = report.get("error")
-    app.settings_module = report.get("settings_module") or app.settings_module
-    if app.settings_error is None:
-        app.wsgi_application = report.get("wsgi_application")
-        app.asgi_application = report.get("asgi_application")
+        report = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        return {"error": {"type": f"the inspection exited with status {completed.returncode}", "location": None}}
+    return report if isinstance(report, dict) else {"error": {"type": "unreadable report", "location": None}}
+
+
+def introspect(ctx: Context, app: DjangoApp) -> None:
+    """Ask Django; where the settings cannot be imported, read their source instead."""
+    report = ask_django(ctx, app)
+    root = app.project_root
+    error = report.get("error")
+    if not error:
+        app.introspection = "django"
+        app.settings_module = str(report.get("settings_module") or app.settings_module or "") or None
+        app.django_version = _text(report.get("django_version"))
+        wsgi, asgi = _text(report.get("wsgi_application")), _text(report.get("asgi_application"))
+        wsgi_found = report.get("wsgi_module_found")
+        asgi_found = report.get("asgi_module_found")
         app.staticfiles_installed = bool(report.get("staticfiles_installed"))
-        app.static_root = report.get("static_root")
+        app.static_root = _text(report.get("static_root"))
+        app.staticfiles_storage = _text(report.get("staticfiles_storage"))
     else:
-        app.wsgi_application = static_wsgi_guess(app.settings_module)
+        app.introspection = "source"
+        app.settings_error = error if isinstance(error, dict) else {"type": str(error)}
+        static = django_settings.read_settings(root, app.settings_module)
+        wsgi, asgi = static.wsgi_application, static.asgi_application
+        wsgi_found = asgi_found = None
+        app.staticfiles_installed = static.staticfiles_installed
+        app.static_root = "(set)" if static.static_root_set else None
+    choose_applications(app, wsgi, wsgi_found, asgi, asgi_found)
 
 
-def collectstatic(ctx: Context, app: DjangoApp) -> None:
-    if is_enabled(ctx.setting("DISABLE_COLLECTSTATIC")):
-        output.step("Skipping collectstatic (DISABLE_COLLECTSTATIC is set)")
-        return
-    if app.settings_error is None and not app.staticfiles_installed:
-        output.step("Skipping collectstatic (django.contrib.staticfiles is not in INSTALLED_APPS)")
-        return
-    output.step("Running collectstatic")
-    argv = [str(ctx.app_python), "manage.py", "collectstatic", "--noinput"]
-    if is_enabled(ctx.setting("DEBUG_COLLECTSTATIC")):
-        argv += ["--verbosity", "2", "--traceback"]
-    result = commands.run(argv, django_env(ctx, app), cwd=app.manage_py.parent, echo=False)
-    if not result.ok:
-        raise CollectstaticError(
-            "collectstatic failed.",
-            "`python manage.py collectstatic --noinput` exited with an error.\n"
-            "The end of its output:\n\n" + "\n".join(result.tail[-20:]),
-        )
-    summary = [line for line in result.tail if "static file" in line]
-    output.details(summary[-1:] or result.tail[-1:])
+def _text(value: object) -> Optional[str]:
+    return str(value) if value else None
+
+
+def _module_found(root: Path, dotted: str, reported: object) -> bool:
+    if isinstance(reported, bool) and reported:
+        return True
+    return django_settings.module_exists(root, django_settings.application_module(dotted))
+
+
+def choose_applications(
+    app: DjangoApp,
+    wsgi: Optional[str],
+    wsgi_found: object,
+    asgi: Optional[str],
+    asgi_found: object,
+) -> None:
+    """Keep the applications whose modules exist; fall back to startproject's wsgi.py/asgi.py."""
+    root = app.project_root
+    if wsgi and _module_found(root, wsgi, wsgi_found):
+        app.wsgi_application, app.wsgi_source = wsgi, "WSGI_APPLICATION"
+    else:
+        if wsgi:
+            app.notes.append(f"WSGI_APPLICATION is '{wsgi}', but its module is not in the app.")
+        guessed = django_settings.guess_application(root, app.settings_module, "wsgi")
+        if guessed:
+            app.wsgi_application, app.wsgi_source = guessed, "the project's wsgi.py"
+    if asgi and _module_found(root, asgi, asgi_found):
+        app.asgi_application = asgi
+    elif asgi:
+        app.notes.append(f"ASGI_APPLICATION is '{asgi}', but its module is not in the app.")
+    app.asgi_fallback = django_settings.guess_application(root, app.settings_module, "asgi")
 
 
 def describe(app: DjangoApp) -> None:
-    where = "manage.py" if app.project_dir == "." else f"{app.project_dir}/manage.py"
-    output.step(f"Django app found: {where}")
+    """Say what was found, and where each fact came from."""
+    chosen = app.manage_py_display
+    if app.other_manage_py:
+        others = ", ".join(app.other_manage_py[:3]) + (", ..." if len(app.other_manage_py) > 3 else "")
+        output.step(f"Django app found: {chosen} (the shallowest; also found: {others})")
+    else:
+        output.step(f"Django app found: {chosen}")
     if app.settings_module:
-        output.detail(f"Settings module: {app.settings_module}")
-    if app.settings_error:
-        output.detail(
-            f"Settings could not be imported at build time ({app.settings_error.get('type')});"
-            " using a static reading of the source"
-        )
+        output.detail(f"Settings module: {app.settings_module} (from {app.settings_source})")
+    else:
+        output.detail("Settings module: none found (manage.py does not set DJANGO_SETTINGS_MODULE)")
+    if app.introspection == "django":
+        output.detail(f"Asked Django {app.django_version or ''} about the settings:".replace("  ", " "))
+    else:
+        output.detail(f"The settings cannot be imported at build time ({_error_summary(app.settings_error)});")
+        output.detail("read from their source instead:")
     if app.wsgi_application:
-        output.detail(f"WSGI application: {app.wsgi_application}")
+        output.detail(f"  WSGI application: {app.wsgi_application} (from {app.wsgi_source})")
+    else:
+        output.detail("  WSGI application: none found")
     if app.asgi_application:
-        output.detail(f"ASGI application: {app.asgi_application}")
+        output.detail(f"  ASGI application: {app.asgi_application} (from ASGI_APPLICATION)")
+    if app.staticfiles_installed is False:
+        output.detail("  Static files: django.contrib.staticfiles is not installed")
+    elif app.introspection == "django":
+        storage = f", storage {app.staticfiles_storage}" if app.staticfiles_storage else ""
+        output.detail(f"  Static files: STATIC_ROOT {app.static_root or 'not set'}{storage}")
+    for note in app.notes:
+        output.detail(f"  {note}")
+
+
+def _error_summary(error: Optional[Dict[str, object]]) -> str:
+    if not error:
+        return "unknown error"
+    location = error.get("location")
+    if isinstance(location, dict) and location.get("file"):
+        return f"{error.get('type')} at {location.get('file')}, line {location.get('line')}"
+    return str(error.get("type"))
+
+
+def collectstatic(ctx: Context, app: DjangoApp) -> None:
+    disabled = ctx.setting("DISABLE_COLLECTSTATIC")
+    if is_enabled(disabled):
+        output.step(f"Skipping collectstatic (DISABLE_COLLECTSTATIC is set to '{(disabled or '').strip()}')")
+        output.detail("Static files are not collected: serve them some other way, or unset it")
+        return
+    if app.staticfiles_installed is False:
+        output.step("Skipping collectstatic: django.contrib.staticfiles is not in INSTALLED_APPS")
+        return
+    warn_if_static_root_outside(ctx, app)
+    verbose = is_enabled(ctx.setting("DEBUG_COLLECTSTATIC"))
+    argv = [str(ctx.app_python), "manage.py", "collectstatic", "--noinput"]
+    if verbose:
+        argv += ["--verbosity", "2", "--traceback"]
+    env = django_env(ctx, app)
+    where = "" if app.project_dir == "." else f" in {app.project_dir}/"
+    with output.timed(f"Running collectstatic{where}" + (" (DEBUG_COLLECTSTATIC: verbose)" if verbose else "")):
+        if verbose:
+            output.detail("$ python manage.py " + " ".join(argv[2:]))
+            # Names only: values can be secrets.
+            output.detail("Environment variable names (values not shown): " + ", ".join(sorted(env)))
+        secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
+        result = commands.run(
+            argv, env, cwd=app.project_root, echo=verbose, filter_line=lambda line: mask(line, secrets)
+        )
+        if not result.ok:
+            raise collectstatic_error(ctx, app, mask_lines(result.tail, secrets), result.returncode)
+        summary = [line for line in result.tail if "static file" in line]
+        output.details(relative_to_build(line, ctx.build_dir) for line in summary[-1:])
+
+
+def collectstatic_error(ctx: Context, app: DjangoApp, tail: List[str], returncode: int) -> CollectstaticError:
+    withheld = sorted(set(ctx.config_vars) - set(ctx.safe_config_vars()))
+    failure = collectstatic_failures.classify(
+        tail,
+        build_dir=str(ctx.build_dir),
+        settings_module=app.settings_module,
+        app_modules=app_modules(app.project_root),
+        withheld_config_vars=withheld,
+        returncode=returncode,
+    )
+    return CollectstaticError(failure.title, failure.body, reason=f"collectstatic::{failure.reason}")
+
+
+def warn_if_static_root_outside(ctx: Context, app: DjangoApp) -> None:
+    """Files collected outside the build dir never reach the slug."""
+    if app.introspection != "django" or not app.static_root:
+        return
+    root = Path(app.static_root)
+    inside = any(_is_within(root, base) for base in (ctx.build_dir, ctx.build_dir.resolve()))
+    if not inside:
+        output.warning(
+            "STATIC_ROOT is outside the app's directory.",
+            f"STATIC_ROOT is '{app.static_root}', which is not inside the app's\n"
+            "directory, so the collected files will not be in the slug and the\n"
+            "app will not find them at run time.\n\n"
+            "To fix it, set it relative to the project, for example:\n"
+            '    STATIC_ROOT = BASE_DIR / "staticfiles"',
+        )
+
+
+def _is_within(path: Path, base: Path) -> bool:
+    try:
+        path.relative_to(base)
+        return True
+    except ValueError:
+        return False
+
+
+def mask(line: str, secrets: Iterable[str]) -> str:
+    """Hide config var values that the app's own output may quote."""
+    for secret in secrets:
+        value = secret.strip()
+        if value and value in line:
+            line = line.replace(value, "****")
+    return line
+
+
+def mask_lines(lines: List[str], secrets: List[str]) -> List[str]:
+    return [mask(line, secrets) for line in lines]
+
+
+def relative_to_build(line: str, build_dir: Path) -> str:
+    for base in {str(build_dir.resolve()), str(build_dir)}:
+        line = line.replace(base.rstrip("/") + "/", "")
+    return line
+
+
+def app_modules(project_root: Path) -> List[str]:
+    """Top-level modules and packages of the app's own source (what `import x` finds there)."""
+    names = []
+    for entry in _entries(project_root):
+        if entry.is_dir() and not entry.name.startswith(".") and entry.name.isidentifier():
+            names.append(entry.name)
+        elif entry.suffix == ".py":
+            names.append(entry.stem)
+    return sorted(names)
+
+
+def _entries(directory: Path) -> List[Path]:
+    try:
+        return list(directory.iterdir())
+    except OSError:
+        return []

@@ -40,6 +40,20 @@ class RuntimeStoreError(BuildpackError):
 
 class DownloadError(BuildpackError):
     reason = "download::failed"
+    # The HTTP status the server answered with, when there was one.
+    status: int | None = None
+
+
+class DownloadNotFoundError(DownloadError):
+    """The server says the file is not there (HTTP 404/410, or a missing file:// path)."""
+
+    reason = "download::not-found"
+
+
+class ChecksumMismatchError(DownloadError):
+    """The downloaded bytes are not the ones the store's index promised."""
+
+    reason = "download::checksum-mismatch"
 
 
 class ArchiveError(BuildpackError):
@@ -68,3 +82,9 @@ class SourceTreeError(BuildpackError):
 
 class CollectstaticError(BuildpackError):
     reason = "collectstatic::failed"
+
+
+class CiPythonMissingError(BuildpackError):
+    """bin/test found no Python in the build: bin/test-compile did not run or failed."""
+
+    reason = "ci::python-missing"

@@ -61,7 +61,7 @@ def test_pip_install_argv_and_environment(tmp_path, monkeypatch):
     dependencies.pip_install(ctx, ctx.build_dir / "requirements.txt")
     argv, env = calls[0]
     assert argv == [
-        "/app/.heroku/python/bin/python", "-m", "pip", "install", "-r", str(ctx.build_dir / "requirements.txt"),
+        "/app/.heroku/python/bin/python", "-m", "pip", "install", "-r", "requirements.txt",
         "--no-warn-script-location", "--progress-bar", "off", "--exists-action", "w", "--src", "/app/.heroku/src",
     ]
     assert env["PIP_INDEX_URL"] == "https://user:token@pypi.example/simple"
