@@ -158,7 +158,8 @@ def fix_rpaths(stage: Path, elves: list[Path], old_prefix: str) -> None:
 
 def strip_debug_info(elves: list[Path]) -> None:
     """Debug info is most of libpython's size, and every build copies the runtime twice."""
-    subprocess.run(["strip", "--strip-debug", *map(str, elves)], check=True)
+    if elves:
+        subprocess.run(["strip", "--strip-debug", *map(str, elves)], check=True)
 
 
 def rewritten_text(data: bytes, old_prefix: str, xy: str) -> bytes:

@@ -12,6 +12,7 @@ from typing import List, Mapping
 from . import (
     build_env,
     cache,
+    checks,
     dependencies,
     django,
     hooks,
@@ -81,6 +82,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
         django.describe(django_app)
         if not for_ci:
             django.collectstatic(ctx, django_app)
+            checks.run(ctx, django_app, installed)
     plan = processes.plan(ctx.build_dir, django_app, installed)
     processes.save(ctx.build_dir, plan)
     processes.announce(ctx.build_dir, plan)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -105,6 +106,11 @@ _RUNTIME_TXT = re.compile(rf"python-({_INT})\.({_INT})(?:\.({_INT}))?", re.IGNOR
 _VERSIONISH = re.compile(r"(?i)^(?:c?python[-_@=:~]*)?\d+\.\d+(?:\.\d+)?$")
 
 
+def _fill(text: str) -> str:
+    """One paragraph with the user's values in it, wrapped near 70 columns."""
+    return textwrap.fill(" ".join(text.split()), width=70, break_long_words=False, break_on_hyphens=False)
+
+
 def quote(text: str, limit: int = 60) -> str:
     """The user's text, quoted so that control characters and binary junk stay visible."""
     if len(text) > limit:
@@ -144,7 +150,7 @@ def _format_help(source: str) -> str:
 
 
 def _malformed(source: str, found: str, hint: str) -> PythonVersionError:
-    body = f"{source} contains {quote(found)}.\n{hint}\n\n{_format_help(source)}"
+    body = f"{_fill(f'{source} contains {quote(found)}. {hint}')}\n\n{_format_help(source)}"
     return PythonVersionError(f"Invalid Python version in {source}.", body, "python-version::malformed")
 
 
@@ -165,7 +171,7 @@ def _multiple(source: str, versions: Sequence[str]) -> PythonVersionError:
 def _empty(source: str, had_comments: bool) -> PythonVersionError:
     why = "only comments" if had_comments else "nothing"
     body = (
-        f"{source} exists but contains {why}: no Python version.\n\n"
+        f"{_fill(f'{source} exists but contains {why}: no Python version.')}\n\n"
         f"Write the version the app should run on, e.g. {_spelled(source, EXAMPLE_MINOR)},\n"
         f"or delete {source} to use the default version."
     )
@@ -456,12 +462,12 @@ def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
     if wanted < OLDEST_SUPPORTED:
         eol = EOL_DATES.get(wanted)
         why = f"reached its end of life on {eol.isoformat()} and " if eol else ""
-        body = (
-            f"{request.source} asks for {quote(request.raw)}. Python {_fmt(wanted)} {why}can't\n"
-            f"run current versions of pip and Django; this buildpack installs\n"
-            f"Python {_fmt(OLDEST_SUPPORTED)} and newer.\n\n"
-            f"{_fix_steps(request, newest_minor)}\n\n{_available_list(versions)}"
+        found = _fill(
+            f"{request.source} asks for {quote(request.raw)}. Python {_fmt(wanted)} {why}can't "
+            f"run current versions of pip and Django; this buildpack installs "
+            f"Python {_fmt(OLDEST_SUPPORTED)} and newer."
         )
+        body = f"{found}\n\n{_fix_steps(request, newest_minor)}\n\n{_available_list(versions)}"
         raise PythonVersionError(
             f"Python {_fmt(wanted)} isn't supported.", body, "python-version::unsupported"
         )
@@ -469,14 +475,14 @@ def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
         if wanted > max(_minors(versions)):
             title = f"Python {_fmt(wanted)} isn't available yet."
             why = (
-                f"The runtime store has no Python {_fmt(wanted)}: it may not be released\n"
+                f"The runtime store has no Python {_fmt(wanted)}: it may not be released "
                 f"yet, or this buildpack does not know about it yet."
             )
         else:
             title = f"Python {_fmt(wanted)} isn't available for this stack."
             why = f"The runtime store has no Python {_fmt(wanted)} for this stack."
         body = (
-            f"{request.source} asks for {quote(request.raw)}. {why}\n\n"
+            f"{_fill(f'{request.source} asks for {quote(request.raw)}. {why}')}\n\n"
             f"{_fix_steps(request, newest_minor)}\n\n{_available_list(versions)}"
         )
         raise PythonVersionError(title, body, "python-version::unknown")
@@ -495,13 +501,16 @@ def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
     listed = ", ".join(_fmt(v) for v in nearest)
     if newest not in nearest:
         listed += f" (newest {_fmt(wanted)}: {_fmt(newest)})"
+    found = _fill(
+        f"{request.source} asks for {quote(request.raw)}, but the runtime store has no "
+        f"Python {_fmt(exact)} for this stack."
+    )
     body = (
-        f"{request.source} asks for {quote(request.raw)}, but the runtime store has no\n"
-        f"Python {_fmt(exact)} for this stack.\n\n"
+        f"{found}\n\n"
         f"Nearest available: {listed}.\n\n"
         f"To fix this:\n"
-        f"1. Change {request.source} to {_spelled(request.source, _fmt(wanted))}: every build then\n"
-        f"   gets the newest {_fmt(wanted)} patch release, and this can't happen again.\n"
+        f"1. Change {request.source} to {_spelled(request.source, _fmt(wanted))}: every build\n"
+        f"   then gets the newest {_fmt(wanted)} patch release.\n"
         f"2. Or pin one of the versions above."
     )
     raise PythonVersionError(
@@ -510,10 +519,13 @@ def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
 
 
 def _disagreement(runtime_txt: VersionRequest, python_version_file: VersionRequest) -> Tuple[str, str]:
+    found = _fill(
+        f"runtime.txt asks for {quote(runtime_txt.raw)} and .python-version for "
+        f"{quote(python_version_file.raw)}. runtime.txt wins: it is read first, as on "
+        f"Heroku's own Python buildpack, so .python-version is ignored."
+    )
     body = (
-        f"runtime.txt asks for {quote(runtime_txt.raw)} and .python-version for\n"
-        f"{quote(python_version_file.raw)}. runtime.txt wins: it is read first, as on\n"
-        f"Heroku's own Python buildpack, so .python-version is ignored.\n\n"
+        f"{found}\n\n"
         f"To make the build and your tools (pyenv, uv) agree, either:\n"
         f"1. Delete runtime.txt and keep .python-version (the newer way), or\n"
         f"2. Write the same version in both files."
@@ -651,7 +663,7 @@ def eol_warning(
             f"upstream. Plan the upgrade now."
         )
     body = (
-        f"This app uses Python {version}. {why}\n\n"
+        f"{_fill(f'This app uses Python {version}. {why}')}\n\n"
         f"To upgrade:\n{step}\n"
         f"2. Check that the app and its dependencies work on Python {newest}\n"
         f"   (run the tests locally with it), then deploy."

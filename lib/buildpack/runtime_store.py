@@ -18,7 +18,7 @@ import platform
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from . import download, official_versions, python_version
 from .context import Context
@@ -110,7 +110,7 @@ class IndexedStore(Store):
         if entry is None:
             raise self._not_available(version, stack, arch)
         return RuntimeArchive(
-            version=version, stack=stack, arch=arch, urls=(f"{self.base_url}/{entry.file}",),
+            version=version, stack=stack, arch=arch, urls=(f"{self.base_url}/{quote(entry.file, safe='/')}",),
             sha256=entry.sha256, requires=dict(entry.requires), identity=f"sha256:{entry.sha256}",
             size=entry.size, store=self.display,
         )

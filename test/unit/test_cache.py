@@ -53,6 +53,8 @@ def test_unreadable_metadata_means_discard_with_reason(tmp_path):
 def _home(tmp_path, marker="one"):
     home = tmp_path / "build" / ".heroku"
     (home / "python" / "bin").mkdir(parents=True, exist_ok=True)
+    # A new file each time, as a build writes: the cache shares files with the build (hard links).
+    (home / "python" / "bin" / "marker").unlink(missing_ok=True)
     (home / "python" / "bin" / "marker").write_text(marker)
     return home
 
@@ -65,6 +67,14 @@ def test_save_then_load_and_restore_round_trip(tmp_path):
     target = tmp_path / "other-build" / ".heroku"
     build_cache.restore(previous, target)
     assert (target / "python" / "bin" / "marker").read_text() == "one"
+
+
+def test_cache_and_build_share_file_data(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    home = _home(tmp_path)
+    build_cache.save(metadata(), home)
+    cached = build_cache.load().directory / "python" / "bin" / "marker"
+    assert cached.stat().st_ino == (home / "python" / "bin" / "marker").stat().st_ino
 
 
 def test_saving_again_keeps_exactly_one_generation(tmp_path):

@@ -427,3 +427,12 @@ def test_step_passes_config_var_names_never_values(step_ctx, monkeypatch):
     assert checks.run(ctx, fixture_app(), {}) == []
     assert json.loads(seen["argv"][-1]) == ["SECRET_KEY"]  # PATH is denylisted, values never on argv
     assert not any("v4lue-0f-the-key" in part for part in seen["argv"])
+
+
+def test_step_never_fails_the_build(step_ctx, monkeypatch, capsys):
+    def broken(argv, env, cwd=None):
+        raise OSError(2, "No such file or directory")
+
+    monkeypatch.setattr(commands, "capture_stdout", broken)
+    assert checks.run(step_ctx({}), fixture_app(), {}) == []
+    assert "The checks could not run (FileNotFoundError); skipped" in capsys.readouterr().out
