@@ -38,7 +38,7 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def build_or_fail(app: Path, work: Path) -> None:
-    result = localheroku.build(app, work, echo=False)
+    result = localheroku.build(app, work, echo=False, cache_in_place=True)
     if result.returncode != 0:
         raise SystemExit(f"build of {app} failed:\n{result.output[-3000:]}")
 

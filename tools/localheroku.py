@@ -373,7 +373,8 @@ class BuildSandbox:
 
 
 def prepare_build(app: Path, buildpack: Path, work: Path, stack: str, config: dict[str, str],
-                  build_dir: str, network: bool, extra_env: dict[str, str] | None) -> BuildSandbox:
+                  build_dir: str, network: bool, extra_env: dict[str, str] | None,
+                  cache_in_place: bool = False) -> BuildSandbox:
     if stack not in STACK_PYTHONS:
         raise LocalHerokuError(f"unknown stack {stack!r}; known: {', '.join(STACK_PYTHONS)}")
     stack_python = PYENV_VERSIONS / STACK_PYTHONS[stack]
@@ -386,8 +387,10 @@ def prepare_build(app: Path, buildpack: Path, work: Path, stack: str, config: di
     try:
         (scratch / "build").mkdir()
         copy_app(app, scratch / "build")
-        # Heroku keeps the cache only after a successful build, so compile gets a copy.
-        copy_tree(work / "cache", scratch / "cache")
+        # Heroku keeps the cache only after a successful build, so compile gets a copy;
+        # in place (as Dokku/herokuish mount it) a killed or failed build writes the real one.
+        if not cache_in_place:
+            copy_tree(work / "cache", scratch / "cache")
         copy_buildpack(buildpack, scratch / "buildpack")
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -395,7 +398,8 @@ def prepare_build(app: Path, buildpack: Path, work: Path, stack: str, config: di
     store = runtime_store(dict(os.environ))
     stores = [str(store)] + ([str(runtime_store(config))] if "PYTHON_RUNTIMES_URL" in config else [])
     mounts = build_mounts(probe_host(), build_host=str(scratch / "build"), build_dir=build_dir,
-                          cache_host=str(scratch / "cache"), env_host=str(work / "env"),
+                          cache_host=str(work / "cache" if cache_in_place else scratch / "cache"),
+                          env_host=str(work / "env"),
                           buildpack_host=str(scratch / "buildpack"), stack_python=str(stack_python),
                           stores=stores, empty_file=empty_file(work))
     # A config var must reach the buildpack through ENV_DIR only, so the process env stays silent.
@@ -408,14 +412,14 @@ def prepare_build(app: Path, buildpack: Path, work: Path, stack: str, config: di
 def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "heroku-20",
           config: dict[str, str] | None = None, network: bool = True, build_dir_name: str | None = None,
           ci: bool = False, buildpack: str | Path | None = None, extra_env: dict[str, str] | None = None,
-          echo: bool = True) -> BuildResult:
+          echo: bool = True, cache_in_place: bool = False) -> BuildResult:
     """detect, compile and release APP_DIR; on success work/slug, work/cache and work/release.yml."""
     started = time.monotonic()
     app, buildpack_src = Path(app_dir).resolve(), Path(buildpack or REPO).resolve()
     work_dir = Path(work).resolve() if work else default_work(app)
     work_dir.mkdir(parents=True, exist_ok=True)
     box = prepare_build(app, buildpack_src, work_dir, stack, config or {}, build_dir_path(build_dir_name, ci),
-                        network, extra_env)
+                        network, extra_env, cache_in_place)
     build_host, cache_host, log = box.scratch / "build", box.scratch / "cache", Log(work_dir / "build.log", echo)
     try:
         log.write(f"-----> Building on the Heroku-{stack.split('-')[1]} stack\n")
@@ -445,7 +449,8 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
         log.write("-----> Discovering process types\n"
                   f"       Procfile declares types     -> {', '.join(declared) or '(none)'}\n"
                   f"       Default types for buildpack -> {', '.join(defaults) or '(none)'}\n")
-        for kept, fresh in ((work_dir / "slug", build_host), (work_dir / "cache", cache_host)):
+        kept_trees = [(work_dir / "slug", build_host)] + ([] if cache_in_place else [(work_dir / "cache", cache_host)])
+        for kept, fresh in kept_trees:
             remove_tree(kept)
             fresh.rename(kept)
         (work_dir / "export").unlink(missing_ok=True)
@@ -476,10 +481,28 @@ def process_types(work: Path) -> dict[str, tuple[str, str]]:
     return merge_process_types(declared, dict(defaults.get("default_process_types") or {}))
 
 
-def dyno_argv(work: Path, command: str, dyno: str, port: int, config: dict[str, str] | None) -> list[str]:
+@contextlib.contextmanager
+def dyno_filesystem(work: Path) -> Iterator[Path]:
+    """A fresh copy of the slug for one dyno, thrown away after it: Heroku's filesystem is
+    ephemeral, so a release phase's SQLite file never reaches the web dyno. .heroku/ is
+    hard-linked (fast; nothing writes into it at run time), the app's own files copied."""
     slug = work / "slug"
     if not slug.is_dir():
         raise LocalHerokuError(f"no slug at {slug}: build first")
+    scratch = Path(tempfile.mkdtemp(prefix=".dyno-", dir=work))
+    try:
+        subprocess.run(["cp", "-al", str(slug), str(scratch / "slug")], check=True)
+        for entry in (scratch / "slug").iterdir():
+            if entry.name != ".heroku":
+                remove_tree(entry)
+                subprocess.run(["cp", "-a", str(slug / entry.name), str(entry)], check=True)
+        yield scratch / "slug"
+    finally:
+        remove_tree(scratch)
+
+
+def dyno_argv(work: Path, slug: Path, command: str, dyno: str, port: int,
+              config: dict[str, str] | None) -> list[str]:
     env = run_env(dyno, port, {**read_env_dir(work / "env"), **(config or {})})
     # No --unshare-net: the web process must be reachable from the host.
     return sandbox_argv(run_mounts(probe_host(), str(slug), empty_file(work)), env, dyno_command(command))
@@ -488,9 +511,10 @@ def dyno_argv(work: Path, command: str, dyno: str, port: int, config: dict[str, 
 def run_process(work: str | Path, command: str, dyno: str = "run.1", config: dict[str, str] | None = None,
                 timeout: float | None = None) -> tuple[int, str]:
     """A one-off dyno (`heroku run`): (returncode, merged output)."""
-    argv = dyno_argv(Path(work), command, dyno, free_port(), config)
-    result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            timeout=timeout)
+    with dyno_filesystem(Path(work)) as slug:
+        argv = dyno_argv(Path(work), slug, command, dyno, free_port(), config)
+        result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                timeout=timeout)
     return result.returncode, result.stdout.decode("utf-8", "replace")
 
 
@@ -579,18 +603,19 @@ def start_web(work: str | Path, config: dict[str, str] | None = None, port: int 
     if "web" not in types:
         raise LocalHerokuError("no web process type in the Procfile or the buildpack defaults (Heroku: H14)")
     port = port or free_port()
-    argv = dyno_argv(work, types["web"][0], "web.1", port, config)
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)  # its own group, so it can be stopped whole
-    web = WebProcess(f"http://127.0.0.1:{port}/", port, process, [])
-    reader = threading.Thread(target=pump, args=(process.stdout, web.lines, echo), daemon=True)
-    reader.start()
-    try:
-        wait_until_up(web, timeout)
-        yield web
-    finally:
-        stop(process)
-        reader.join(5)
+    with dyno_filesystem(work) as slug:
+        argv = dyno_argv(work, slug, types["web"][0], "web.1", port, config)
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, start_new_session=True)  # stopped as a group
+        web = WebProcess(f"http://127.0.0.1:{port}/", port, process, [])
+        reader = threading.Thread(target=pump, args=(process.stdout, web.lines, echo), daemon=True)
+        reader.start()
+        try:
+            wait_until_up(web, timeout)
+            yield web
+        finally:
+            stop(process)
+            reader.join(5)
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -630,6 +655,8 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--build-dir-name", help="replaces the hash in /tmp/build_<hash>; absolute = whole path")
     build_cmd.add_argument("--buildpack", help="buildpack dir (default: this repo)")
     build_cmd.add_argument("--ci", action="store_true", help="BUILD_DIR=/app, as Heroku CI")
+    build_cmd.add_argument("--cache-in-place", action="store_true",
+                           help="mount WORK/cache itself (as Dokku does), not a copy kept only on success")
     run_cmd = commands.add_parser("run", help="run the release phase and the web process of WORK/slug")
     run_cmd.add_argument("app_dir")
     run_cmd.add_argument("--work")
@@ -643,7 +670,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return build(args.app_dir, args.work, args.stack, parse_config(args.config), not args.no_network,
-                         args.build_dir_name, args.ci, args.buildpack).returncode
+                         args.build_dir_name, args.ci, args.buildpack,
+                         cache_in_place=args.cache_in_place).returncode
         return run_cli(args)
     except LocalHerokuError as error:
         print(f" !     {error}", file=sys.stderr)

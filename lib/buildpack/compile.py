@@ -36,7 +36,9 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     ctx = Context.from_args(argv, environ)
     for_ci = command == "test-compile"
 
-    python_version.check_stack(ctx.stack)
+    stack_warning = python_version.check_stack(ctx.stack)
+    if stack_warning:
+        output.warning(*stack_warning)
     source_tree.refuse_committed_environments(ctx.build_dir)
     hooks.run_hook(ctx, "pre_compile")
 

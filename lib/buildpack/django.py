@@ -41,6 +41,7 @@ class DjangoApp:
     staticfiles_storage: Optional[str] = None
     settings_error: Optional[Dict[str, object]] = None
     notes: List[str] = field(default_factory=list)
+    build_dir: Optional[Path] = None
 
     @property
     def manage_py_display(self) -> str:
@@ -92,6 +93,7 @@ def find(ctx: Context, installed: Dict[str, str]) -> Optional[DjangoApp]:
         settings_module=configured or django_settings.settings_module_from_manage_py(text),
         settings_source=CONFIG_VAR_SOURCE if configured else "manage.py",
         other_manage_py=others,
+        build_dir=ctx.build_dir,
     )
     introspect(ctx, app)
     return app
@@ -203,8 +205,11 @@ def describe(app: DjangoApp) -> None:
     if app.staticfiles_installed is False:
         output.detail("  Static files: django.contrib.staticfiles is not installed")
     elif app.introspection == "django":
+        root = app.static_root
+        if root and app.build_dir is not None:
+            root = relative_to_build(root + "/", app.build_dir).rstrip("/") or root
         storage = f", storage {app.staticfiles_storage}" if app.staticfiles_storage else ""
-        output.detail(f"  Static files: STATIC_ROOT {app.static_root or 'not set'}{storage}")
+        output.detail(f"  Static files: STATIC_ROOT {root or 'not set'}{storage}")
     for note in app.notes:
         output.detail(f"  {note}")
 

@@ -324,6 +324,8 @@ def _run_script(module: str, config_json: str) -> str:
         ("no_console_log", GOOD_CONFIG, ["checks::logging"]),
         # With DEBUG on, Django's default logging does reach the console.
         ("no_console_log", {**GOOD_CONFIG, "DEBUG": "1"}, ["checks::debug"]),
+        ("unready", {}, ["checks::debug", "checks::allowed-hosts", "checks::sqlite", "checks::secret-key",
+                         "checks::static-files"]),
     ],
 )
 def test_fixture_settings(module, config, expected):

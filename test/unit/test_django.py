@@ -59,11 +59,13 @@ def test_asks_django_when_the_settings_import(shop, capsys):
     assert app.staticfiles_storage == "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     django.describe(app)
     out = capsys.readouterr().out
-    assert out.splitlines()[:4] == [
+    assert out.splitlines() == [
         "-----> Django app found: manage.py",
         "       Settings module: shop.settings (from manage.py)",
         "       Asked Django 5.2.8 about the settings:",
         "         WSGI application: shop.wsgi.application (from WSGI_APPLICATION)",
+        "         Static files: STATIC_ROOT staticfiles, storage"
+        " django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
     ]
 
 
@@ -267,3 +269,8 @@ def test_mask(line, expected):
 
 def test_app_modules(shop):
     assert django.app_modules(shop) == ["assets", "assets_broken", "manage", "shop"]
+
+
+def test_the_settings_error_location_is_in_the_app_not_in_os(shop):
+    app = django.find(make_ctx(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_env_var"}), INSTALLED)
+    assert app.settings_error == {"type": "KeyError", "location": {"file": "shop/settings_env_var.py", "line": 6}}

@@ -22,8 +22,10 @@ def app_location(exc):
     """The innermost frame in the app's own files, relative to the project root."""
     location = None
     for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith("<"):  # <frozen os>, <string>: not a file
+            continue
         path = os.path.abspath(frame.filename)
-        if path.startswith(project_root + os.sep) and "site-packages" not in path:
+        if path.startswith(project_root + os.sep) and "site-packages" not in path and os.path.isfile(path):
             location = {"file": os.path.relpath(path, project_root), "line": frame.lineno}
     if isinstance(exc, SyntaxError) and exc.filename:
         path = os.path.abspath(exc.filename)
