@@ -212,8 +212,8 @@ def parse_release_yaml(text: str) -> dict[str, object]:
     section = None
     for raw in text.splitlines():
         line = raw.rstrip()
-        if not line.strip() or line.lstrip().startswith("#") or line.strip() in ("---", "..."):
-            continue
+        if not line.strip() or line.lstrip().startswith("#") or line.strip() in ("---", "...", "{}"):
+            continue  # `{}` alone: the document is an empty map
         if not line[0].isspace():
             section, sep, rest = (part.strip() for part in line.partition(":"))
             if not sep:

@@ -97,6 +97,7 @@ class BuildCache:
     def __init__(self, cache_dir: Optional[Path]) -> None:
         self.enabled = cache_dir is not None
         self.root = (cache_dir or Path("/tmp/django-buildpack-nocache")) / NAMESPACE
+        self._hardlink: Optional[bool] = None
 
     @property
     def pip_dir(self) -> Path:
@@ -114,16 +115,45 @@ class BuildCache:
     def tools_dir(self) -> Path:
         return self.root / "tools"
 
+    def can_hardlink(self, build_home: Path) -> bool:
+        """Whether files can be hard-linked between the cache and the build dir.
+
+        Not across filesystems, nor across two bind mounts of one filesystem (as
+        Docker volumes and sandboxes mount the build and the cache): probe once,
+        rather than let every copy try `cp -al` on each file, fail, and start over.
+        """
+        if self._hardlink is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            build_home.mkdir(parents=True, exist_ok=True)
+            token = uuid.uuid4().hex[:8]
+            probe, linked = self.root / f"link-probe.{token}", build_home / f"link-probe.{token}"
+            try:
+                probe.write_bytes(b"")
+                os.link(probe, linked)
+                self._hardlink = True
+            except OSError:
+                self._hardlink = False
+            finally:
+                for path in (probe, linked):
+                    if os.path.lexists(path):
+                        path.unlink()
+        return self._hardlink
+
     def load(self) -> Previous:
         current = self.root / "current"
-        if not current.exists():
+        if not os.path.lexists(current):
             return Previous()
+        if not current.is_dir():
+            # A dangling link (its generation deleted by hand or by a disk clean-up).
+            return Previous(problem="its current generation is missing")
         try:
             metadata = json.loads((current / "metadata.json").read_text())
             if not isinstance(metadata, dict):
                 raise ValueError("not an object")
         except (OSError, ValueError) as exc:
             return Previous(problem=f"its metadata could not be read ({type(exc).__name__})")
+        if not (current / "python").is_dir():
+            return Previous(problem="its Python environment is missing")
         return Previous(metadata=metadata, directory=current.resolve())
 
     def restore(self, previous: Previous, home: Path) -> None:
@@ -134,7 +164,7 @@ class BuildCache:
             if source.is_dir():
                 # link_app_home may already have made an empty directory here.
                 commands.remove_tree(home / name)
-                commands.copy_tree(source, home / name, hardlink=True)
+                commands.copy_tree(source, home / name, hardlink=self.can_hardlink(home))
 
     def save(self, metadata: Metadata, home: Path) -> None:
         """Write a new generation beside the old, then swap `current` to it atomically."""
@@ -146,7 +176,7 @@ class BuildCache:
         partial.mkdir()
         for name in TREES:
             if (home / name).is_dir():
-                commands.copy_tree(home / name, partial / name, hardlink=True)
+                commands.copy_tree(home / name, partial / name, hardlink=self.can_hardlink(home))
         (partial / "metadata.json").write_text(json.dumps(metadata.to_json(), indent=2))
         os.rename(partial, generation)
         link = self.root / f"current.{uuid.uuid4().hex[:8]}"
@@ -162,6 +192,6 @@ class BuildCache:
             keep = None
         for entry in self.root.iterdir():
             stale_generation = entry.name.startswith("gen-") and entry.name != keep
-            stale_link = entry.name.startswith("current.")
+            stale_link = entry.name.startswith(("current.", "link-probe."))
             if stale_generation or stale_link:
                 commands.remove_tree(entry)

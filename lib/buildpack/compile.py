@@ -46,7 +46,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     previous = build_cache.load()
     previous_version = (previous.metadata or {}).get("python_version")
 
-    store = runtime_store.open_store(ctx)
+    store = runtime_store.open_store_or_cached(ctx, previous.metadata)
     arch = runtime_store.machine_arch()
     chosen = python_version.select_version(
         ctx, store.available_versions(ctx.stack, arch), previous_version, datetime.date.today()
@@ -71,7 +71,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
         dependencies.install_pip(ctx, chosen.version)
     else:
         build_cache.restore(previous, ctx.python_home.parent)
-    if requirement_sources and decision.action != "reuse":
+    if requirement_sources:
         requirements_file = pip_compile.prepare(ctx, requirement_sources, build_cache, chosen.version)
         dependencies.install(ctx, requirements_file, decision.action)
     elif not requirement_sources:

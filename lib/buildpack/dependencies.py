@@ -176,12 +176,21 @@ def remove_extras(ctx: Context, environment: Environment) -> List[str]:
         return []
     needed = set(environment.needed)
     extras = sorted(name for name in environment.installed if name not in needed)
-    if extras:
-        env = build_env.for_app(ctx)
-        result = commands.run([str(ctx.app_python), "-m", "pip", "uninstall", "--yes", *extras], env, cwd=ctx.build_dir)
-        if not result.ok:
-            raise DependenciesError("Could not uninstall packages that are no longer required.", result.text[-2000:])
+    uninstall(ctx, extras)
     return extras
+
+
+def uninstall(ctx: Context, names: List[str]) -> None:
+    if not names:
+        return
+    env = build_env.for_app(ctx)
+    result = commands.run([str(ctx.app_python), "-m", "pip", "uninstall", "--yes", *names], env, cwd=ctx.build_dir)
+    if not result.ok:
+        raise DependenciesError(
+            "Could not uninstall packages that are no longer required.",
+            result.text[-2000:],
+            reason="dependencies::uninstall",
+        )
 
 
 def describe_changes(before: Dict[str, str], after: Dict[str, str]) -> str:
@@ -195,10 +204,18 @@ def describe_changes(before: Dict[str, str], after: Dict[str, str]) -> str:
 
 
 def install(ctx: Context, requirements_file: Path, action: str) -> None:
-    """Install the requirements: fresh or sync (reuse never gets here)."""
+    """Install the requirements: fresh or sync; reuse installs nothing."""
+    if action == "reuse":
+        return
     top = requirements.top_level(requirements_file)
     before = inspect(ctx, None).installed if action == "sync" else {}
     output.step(f"Installing requirements with pip (from {requirements_file.name})")
+    if action == "sync" and top is None:
+        # A requirement pip names only once it is built (a path, a URL without #egg=):
+        # the closure of what is needed cannot be known, so nothing would ever be
+        # removed. Start from an empty environment instead.
+        output.detail("Some requirements have no name (a path or a URL without #egg=): reinstalling every package")
+        uninstall(ctx, sorted(name for name in before if name != "pip"))
     pip_install(ctx, requirements_file)
     if action == "sync":
         remove_extras(ctx, inspect(ctx, top))

@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import List
 
-from . import build_env, commands, output, tool_versions
+from . import build_env, commands, output, requirements, tool_versions
 from .cache import BuildCache
 from .context import Context
 from .errors import DependenciesError
@@ -33,7 +33,11 @@ def warn_if_stale(txt: Path, source: Path) -> None:
 
 def compile_requirements(ctx: Context, source: Path, target: Path, build_cache: BuildCache, python_version: str) -> Path:
     minor = ".".join(python_version.split(".")[:2])
-    key = hashlib.sha256(source.read_bytes() + f"\0python-{minor}".encode()).hexdigest()[:32]
+    # Nested -r/-c files and the index settings change the resolution as much as
+    # requirements.in itself does, and so does the pip-tools version.
+    inputs = requirements.fingerprint(source, ctx.pip_config_vars())
+    tools = tool_versions.pip_tools_version(python_version)
+    key = hashlib.sha256(f"{inputs}\0python-{minor}\0pip-tools-{tools}".encode()).hexdigest()[:32]
     cached = build_cache.pip_compile_dir / f"{key}.txt"
     output.warning(
         "Compiling requirements.in at build time.",
@@ -51,7 +55,15 @@ def compile_requirements(ctx: Context, source: Path, target: Path, build_cache: 
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(".partial")
         env = build_env.for_app(ctx)
-        argv = [str(pip_compile), "--quiet", "--no-header", "--strip-extras", "--output-file", str(partial), str(source)]
+        argv = [
+            str(pip_compile), "--quiet", "--no-header", "--strip-extras",
+            # The index URLs reach pip from the config vars on every build; written into
+            # the lock they would put their credentials into the slug.
+            "--no-emit-index-url", "--no-emit-find-links",
+            # Not pip-tools' default ~/.cache: HOME is /app, the slug itself in a CI build.
+            "--cache-dir", str(build_cache.root / "pip-tools-cache"),
+            "--output-file", str(partial), str(source),
+        ]
         result = commands.run(argv, env, cwd=ctx.build_dir)
         if not result.ok:
             raise DependenciesError(

@@ -6,6 +6,8 @@ set, in no set order: pure bash (the heroku-24 run image has no Python), never
 wins, `$HOME` expanded at run time, silent except on web dynos. The export
 file gives the next buildpack the same PATH and variables, with /app paths
 (during the build /app/.heroku/python links to the build dir's copy).
+No PYTHONHOME: the runtimes find their own prefix from the interpreter's
+location, and a PYTHONHOME would break any other Python on the dyno.
 """
 from __future__ import annotations
 

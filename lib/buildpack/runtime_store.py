@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
-from . import download, official_versions, python_version
+from . import download, official_versions, output, python_version
 from .context import Context
 from .errors import DownloadError, RuntimeIncompatibleError, RuntimeStoreError
 
@@ -248,6 +248,47 @@ def open_store(ctx: Context, **fetch_options: Any) -> Store:
             f"Can't reach the runtime store at {download.display_url(base)}.", body, "runtime-store::unreachable"
         ) from None
     return IndexedStore(base, parse_index(data, index_url))
+
+
+class CachedStore(Store):
+    """The runtime the last build installed, for when the store can't be reached.
+
+    It offers exactly that version, with the cached archive's identity, so a
+    rebuild that keeps the cached environment needs no store at all.
+    """
+
+    kind = "cached"
+
+    def __init__(self, base_url: str, version: str, identity: str) -> None:
+        super().__init__(base_url)
+        self.version = version
+        self.identity = identity
+
+    def available_versions(self, stack: str, arch: str) -> List[str]:
+        return [self.version]
+
+    def archive_for(self, version: str, stack: str, arch: str) -> RuntimeArchive:
+        if version != self.version:
+            raise self._not_available(version, stack, arch)
+        return RuntimeArchive(version=version, stack=stack, arch=arch, urls=(), sha256=None,
+                              identity=self.identity, store=self.display)
+
+
+def open_store_or_cached(ctx: Context, previous: Optional[Mapping[str, Any]]) -> Store:
+    """open_store, falling back to the previous build's runtime when the store is unreachable."""
+    try:
+        return open_store(ctx)
+    except RuntimeStoreError as error:
+        usable = previous and previous.get("python_version") and previous.get("runtime")
+        if error.reason != "runtime-store::unreachable" or not usable or previous.get("stack") != ctx.stack:
+            raise
+        output.warning(
+            f"Can't reach the runtime store: using the cached Python {previous['python_version']}.",
+            f"{error.title}\n\nThe previous build's Python {previous['python_version']} is in the\n"
+            "build cache, so this build goes on with it. A build that needs\n"
+            "another version will fail until the store is back.",
+        )
+        return CachedStore(base_url(ctx), str(previous["python_version"]), str(previous["runtime"]))
 
 
 # --- The machine -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Checks on what the app committed, before anything is installed."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .errors import SourceTreeError
@@ -11,7 +12,10 @@ COMMITTED_ENVIRONMENTS = ("venv", ".venv", ".heroku/python")
 def refuse_committed_environments(build_dir: Path) -> None:
     for name in COMMITTED_ENVIRONMENTS:
         path = build_dir / name
-        is_environment = (path / "pyvenv.cfg").is_file() or (path / "bin" / "python").exists() or name == ".heroku/python"
+        # lexists: a committed venv's bin/python is usually a link to the developer's interpreter.
+        is_environment = (
+            (path / "pyvenv.cfg").is_file() or os.path.lexists(path / "bin" / "python") or name == ".heroku/python"
+        )
         if path.is_dir() and is_environment:
             raise SourceTreeError(
                 f"The app's source contains a Python environment: {name}/",

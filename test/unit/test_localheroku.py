@@ -183,3 +183,7 @@ def test_copy_buildpack_leaves_out_dev_files(tmp_path: Path) -> None:
     lh.copy_buildpack(tmp_path / "bp", tmp_path / "copy")
     kept = sorted(str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*") if p.is_file())
     assert kept == ["bin/compile", "buildpack.toml", "data/versions.json", "lib/buildpack/x.py"]
+
+
+def test_an_empty_map_document_parses_as_nothing_declared():
+    assert localheroku.parse_release_yaml("---\n{}\n") == {"addons": [], "default_process_types": {}}

@@ -69,6 +69,7 @@ def report(result: subprocess.CompletedProcess) -> Dict[str, str]:
         (1024 * MB, 8, "4"),  # standard-2x
         (2560 * MB, 8, "10"),
         (2560 * MB, 2, "5"),  # the cores decide: 2 * 2 + 1
+        (1536 * MB, 2, "5"),  # min(5, 6): memory would allow one more
         (100 * MB, 8, "1"),  # at least one worker
     ],
 )

@@ -365,3 +365,26 @@ def test_this_machine_reads_lib_dirs(tmp_path):
     libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
     expected = ".".join(libc.split()[1].split(".")[:2]) if libc.startswith("glibc ") else None
     assert facts.glibc == expected
+
+
+def test_an_unreachable_store_falls_back_to_the_cached_runtime(tmp_path):
+    from buildpack.context import Context
+
+    ctx = Context.from_args([str(tmp_path)], {"PYTHON_RUNTIMES_URL": "http://127.0.0.1:1/", "STACK": "heroku-22"})
+    previous = {"python_version": "3.12.1", "runtime": "sha-x", "stack": "heroku-22"}
+    store = runtime_store.open_store_or_cached(ctx, previous)
+    assert store.available_versions("heroku-22", "amd64") == ["3.12.1"]
+    assert store.archive_for("3.12.1", "heroku-22", "amd64").identity == "sha-x"
+    with pytest.raises(RuntimeStoreError) as caught:
+        store.archive_for("3.13.0", "heroku-22", "amd64")
+    assert caught.value.reason == "runtime-store::not-available"
+
+
+def test_an_unreachable_store_without_a_usable_cache_is_an_error(tmp_path):
+    from buildpack.context import Context
+
+    ctx = Context.from_args([str(tmp_path)], {"PYTHON_RUNTIMES_URL": "http://127.0.0.1:1/", "STACK": "heroku-22"})
+    for previous in (None, {"python_version": "3.12.1", "runtime": "sha-x", "stack": "heroku-20"}):
+        with pytest.raises(RuntimeStoreError) as caught:
+            runtime_store.open_store_or_cached(ctx, previous)
+        assert caught.value.reason == "runtime-store::unreachable"
