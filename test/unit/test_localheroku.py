@@ -186,4 +186,4 @@ def test_copy_buildpack_leaves_out_dev_files(tmp_path: Path) -> None:
 
 
 def test_an_empty_map_document_parses_as_nothing_declared():
-    assert localheroku.parse_release_yaml("---\n{}\n") == {"addons": [], "default_process_types": {}}
+    assert lh.parse_release_yaml("---\n{}\n") == {"addons": [], "default_process_types": {}}

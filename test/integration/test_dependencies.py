@@ -1,0 +1,492 @@
+"""Issue 4: installing dependencies and the build cache, through the real bin/ scripts.
+
+Cold builds download everything from PyPI (pip's HTTP cache cannot help on
+this machine), so there are few of them: the tutorial app's (shared by the
+session), a tiny app's (shared by this module), a complete lock's (the
+reference for exactness), the requirements.in app's, and the ones whose
+point is a discarded cache. Every other test starts from a copy of a warm
+work dir, and most rebuilds mount that copy's cache in place (as Dokku does)
+so that no test pays for copying a cache it owns anyway.
+"""
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import os
+import re
+import subprocess
+import threading
+from pathlib import Path
+from typing import Iterator, List, Set, Tuple
+
+import pytest
+
+from integration.conftest import assert_clean_failure, clone_work, copy_fixture
+from integration.killing import build_killed_when
+from integration.sandbox import BuildResult, build, run_process
+
+SYNC_STEP = "-----> Updating the cached environment since: the requirements changed"
+REUSE_STEP = "-----> Reusing the cached environment (requirements unchanged)"
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def rebuild(app: Path, work: Path, **options: object) -> BuildResult:
+    """A build that must succeed, its cache mounted in place (the work dir is the test's own copy)."""
+    result = build(app, work, echo=False, cache_in_place=True, **options)  # type: ignore[arg-type]
+    assert result.returncode == 0, result.output[-5000:]
+    return result
+
+
+def freeze(work: Path) -> Set[str]:
+    """`pip freeze --all` in a one-off dyno of the slug, as a set of lines."""
+    code, out = run_process(work, "python -m pip freeze --all")
+    assert code == 0, out
+    return {line.strip() for line in out.splitlines() if line.strip()}
+
+
+def names(frozen: Set[str]) -> Set[str]:
+    return {canonical(re.split(r"==| @ ", line)[0]) for line in frozen}
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def canonical_pins(lines: Set[str]) -> Set[str]:
+    """name==version with the name canonicalised, so a lock and a freeze compare."""
+    return {f"{canonical(name)}=={version}" for name, _, version in (line.partition("==") for line in lines)}
+
+
+def cache_root(work: Path) -> Path:
+    return work / "cache" / "django-buildpack"
+
+
+def current_generation(work: Path) -> Tuple[str, str]:
+    """(the generation `current` points to, its metadata) of a work dir's cache."""
+    current = cache_root(work) / "current"
+    return os.readlink(current), (current / "metadata.json").read_text()
+
+
+def assert_one_clean_generation(work: Path) -> None:
+    """After a good build: one generation, `current` on it, no partial trees or stray links."""
+    entries = sorted(p.name for p in cache_root(work).iterdir())
+    generations = [name for name in entries if name.startswith("gen-")]
+    assert len(generations) == 1 and not generations[0].endswith(".partial"), entries
+    assert os.readlink(cache_root(work) / "current") == generations[0]
+    assert not [name for name in entries if name.startswith(("current.", "link-probe."))], entries
+    assert not list(work.glob(".build-*")), "a build's scratch dir was left behind"
+
+
+def write_requirements(app: Path, *lines: str) -> None:
+    (app / "requirements.txt").write_text("".join(f"{line}\n" for line in lines))
+
+
+def append_requirement(app: Path, line: str) -> None:
+    with (app / "requirements.txt").open("a") as handle:
+        handle.write(f"{line}\n")
+
+
+# --- shared warm starts ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_build(tmp_path_factory) -> BuildResult:
+    """A small app (Python and six) built cold once: a cheap warm cache to start from."""
+    root = tmp_path_factory.mktemp("tiny")
+    app = copy_fixture("deps_tiny", root / "app")
+    result = build(app, root / "work", echo=False)
+    assert result.returncode == 0, result.output[-5000:]
+    return result
+
+
+@pytest.fixture
+def tiny_work(tiny_build, tmp_path) -> Path:
+    return clone_work(tiny_build.work, tmp_path / "work")
+
+
+@pytest.fixture
+def tiny_freeze(tiny_build) -> Set[str]:
+    return freeze(tiny_build.work)
+
+
+# --- 1. exact environments -------------------------------------------------------------------------------------
+
+
+def test_a_complete_lock_rebuilt_warm_is_exactly_the_cold_environment(tmp_path):
+    app = copy_fixture("deps_locked", tmp_path / "app")
+    work = tmp_path / "work"
+    lock = {line for line in (app / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")}
+    cold = rebuild(app, work)
+    assert "-----> Installing Python 3.12.1" in cold.output
+    f1 = freeze(work)
+    pip_line = {line for line in f1 if line.startswith("pip==")}
+    assert canonical_pins(f1 - pip_line) == canonical_pins(lock), "the cold build installs exactly the lock"
+
+    append_requirement(app, "six==1.17.0")
+    added = rebuild(app, work)
+    assert SYNC_STEP in added.output
+    assert "Synced: 1 installed, 0 removed (+six==1.17.0)" in added.output
+    assert "Installing pip" not in added.output
+    assert freeze(work) == f1 | {"six==1.17.0"}
+
+    (app / "requirements.txt").write_text((app / "requirements.txt").read_text().replace("sqlparse==0.6.1", "sqlparse==0.5.3"))
+    changed = rebuild(app, work)
+    assert "Synced: 1 installed, 0 removed (+sqlparse==0.5.3)" in changed.output
+    assert freeze(work) == (f1 - {"sqlparse==0.6.1"}) | {"sqlparse==0.5.3", "six==1.17.0"}
+
+    copy_fixture("deps_locked", tmp_path / "original")
+    (app / "requirements.txt").write_bytes((tmp_path / "original" / "requirements.txt").read_bytes())
+    back = rebuild(app, work)
+    assert "Synced: 1 installed, 1 removed (+sqlparse==0.6.1, -six)" in back.output
+    assert freeze(work) == f1
+    assert_one_clean_generation(work)
+
+
+def test_loose_requirements_added_then_removed_leave_nothing_behind(tutorial_build, warm_work, tmp_path):
+    app = copy_fixture("django_tutorial", tmp_path / "app")
+    before = freeze(warm_work)
+    assert "python-dateutil" not in names(before) and "six" not in names(before)
+
+    append_requirement(app, "python-dateutil")  # loose, and it brings six
+    added = rebuild(app, warm_work)
+    assert SYNC_STEP in added.output
+    assert "Synced: 2 installed, 0 removed (+python-dateutil==" in added.output
+    assert names(freeze(warm_work)) == names(before) | {"python-dateutil", "six"}
+
+    copy_fixture("django_tutorial", tmp_path / "original")
+    (app / "requirements.txt").write_bytes((tmp_path / "original" / "requirements.txt").read_bytes())
+    removed = rebuild(app, warm_work)
+    assert "Synced: 0 installed, 2 removed (-python-dateutil, -six)" in removed.output
+    assert freeze(warm_work) == before
+
+
+# --- 2. no network on a warm rebuild ---------------------------------------------------------------------------
+
+
+def test_a_warm_rebuild_with_unchanged_requirements_needs_no_network(tutorial_build, warm_work, tmp_path):
+    app = copy_fixture("django_tutorial", tmp_path / "app")
+    before = freeze(warm_work)
+    result = build(app, warm_work, network=False, echo=False)
+    assert result.returncode == 0, result.output[-5000:]
+    assert REUSE_STEP in result.output
+    assert "Installing pip" not in result.output
+    assert "Installing requirements" not in result.output
+    assert "Installing Python" not in result.output
+    assert freeze(warm_work) == before
+
+
+# --- 3. killed builds ------------------------------------------------------------------------------------------
+
+
+def test_a_build_killed_mid_install_is_followed_by_a_good_build(tiny_work, tiny_freeze, tmp_path):
+    app = copy_fixture("deps_tiny", tmp_path / "app")
+    append_requirement(app, "requests")
+    old = current_generation(tiny_work)
+    output = build_killed_when(app, tiny_work, r"^\s+Installing collected packages: ")
+    assert "Build finished" not in output
+    assert current_generation(tiny_work) == old, "a killed build must leave the old cache in place"
+
+    result = rebuild(app, tiny_work)
+    assert SYNC_STEP in result.output, "the old cache is the starting point again"
+    assert "Synced: 5 installed, 0 removed" in result.output
+    assert names(freeze(tiny_work)) == names(tiny_freeze) | {"requests", "certifi", "charset-normalizer", "idna",
+                                                              "urllib3"}
+    assert_one_clean_generation(tiny_work)
+
+
+def test_a_build_killed_during_collectstatic_is_followed_by_a_good_build(tutorial_build, warm_work, tmp_path):
+    app = copy_fixture("django_tutorial", tmp_path / "app")
+    before = freeze(warm_work)
+    append_requirement(app, "six==1.17.0")
+    old = current_generation(warm_work)
+    output = build_killed_when(app, warm_work, r"^-----> Running collectstatic")
+    assert "Synced: 1 installed, 0 removed (+six==1.17.0)" in output
+    assert current_generation(warm_work) == old, "the sync was not saved: the build did not finish"
+
+    result = rebuild(app, warm_work)
+    assert SYNC_STEP in result.output
+    assert "Synced: 1 installed, 0 removed (+six==1.17.0)" in result.output
+    assert freeze(warm_work) == before | {"six==1.17.0"}
+    assert (result.work / "slug" / "staticfiles" / "staticfiles.json").is_file()
+    assert_one_clean_generation(warm_work)
+
+
+def test_a_build_killed_right_after_installing_python_is_followed_by_a_good_build(tiny_work, tmp_path):
+    app = copy_fixture("deps_tiny", tmp_path / "app")
+    (app / "runtime.txt").write_text("python-3.11.7\n")
+    old = current_generation(tiny_work)
+    output = build_killed_when(app, tiny_work, r"^-----> Installing Python 3\.11\.7")
+    assert "the Python version changed from 3.12.1 to 3.11.7" in output
+    assert current_generation(tiny_work) == old
+
+    result = rebuild(app, tiny_work)
+    assert "-----> Installing Python 3.11.7" in result.output
+    frozen = freeze(tiny_work)
+    assert "six==1.17.0" in frozen and names(frozen) == {"pip", "six"}
+    code, out = run_process(tiny_work, "python --version")
+    assert "Python 3.11.7" in out, out
+    assert_one_clean_generation(tiny_work)
+
+
+# --- 4. unreadable cache metadata ------------------------------------------------------------------------------
+
+
+def corrupt_metadata(work: Path) -> None:
+    (cache_root(work) / "current" / "metadata.json").write_text('{"format": 1, "stack": "heroku-')
+
+
+def remove_current_generation(work: Path) -> None:
+    current = cache_root(work) / "current"
+    subprocess.run(["rm", "-rf", str(current.resolve())], check=True)
+    assert current.is_symlink() and not current.exists()
+
+
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        (corrupt_metadata, "- its metadata could not be read (JSONDecodeError)"),
+        (remove_current_generation, "- its current generation is missing"),
+    ],
+    ids=["corrupt-metadata", "current-points-nowhere"],
+)
+def test_an_unreadable_cache_is_discarded_with_a_reason(tiny_work, tiny_freeze, tmp_path, damage, reason):
+    app = copy_fixture("deps_tiny", tmp_path / "app")
+    damage(tiny_work)
+    result = rebuild(app, tiny_work)
+    assert "-----> Discarding cache since:" in result.output
+    assert reason in result.output
+    assert "-----> Installing Python 3.12.1" in result.output
+    assert freeze(tiny_work) == tiny_freeze
+    assert_one_clean_generation(tiny_work)
+
+
+# --- 5. pip-tools ----------------------------------------------------------------------------------------------
+
+
+def test_requirements_in_is_compiled_at_build_time_and_the_compile_is_reused(tmp_path):
+    app = copy_fixture("deps_requirements_in", tmp_path / "app")
+    work = tmp_path / "work"
+    # BUILD_DIR=/app, as in Heroku CI: HOME is then the build dir, so a tool that
+    # writes to ~/.cache would put its cache into the slug.
+    first = rebuild(app, work, ci=True)
+    assert "Warning: Compiling requirements.in at build time." in first.output
+    assert "-----> Compiling requirements.in with pip-compile" in first.output
+    compiled = (work / "slug" / "requirements.txt").read_text()
+    assert "django==5.2.8" in compiled.lower() and re.search(r"(?m)^gunicorn==", compiled), compiled
+    assert "--index-url" not in compiled and "--extra-index-url" not in compiled
+    frozen = names(freeze(work))
+    assert {"django", "gunicorn", "asgiref", "sqlparse", "packaging"} <= frozen
+    assert not frozen & {"pip-tools", "click", "build", "pyproject-hooks", "wheel", "setuptools"}, frozen
+    assert_no_caches_in_slug(work / "slug")
+    assert not list((work / "slug").rglob("piptools")), "pip-tools is a build tool: not in the slug"
+
+    second = rebuild(app, work, network=False)
+    assert REUSE_STEP in second.output
+    assert "Warning: Compiling requirements.in at build time." in second.output
+    assert "-----> Using the cached compile of requirements.in" in second.output
+    assert "Compiling requirements.in with pip-compile" not in second.output
+    assert (work / "slug" / "requirements.txt").read_text() == compiled
+
+
+def test_requirements_in_newer_than_requirements_txt_warns(tiny_work, tmp_path):
+    app = copy_fixture("deps_tiny", tmp_path / "app")
+    (app / "requirements.in").write_text("six\n")
+    stamp = (app / "requirements.txt").stat().st_mtime
+    os.utime(app / "requirements.in", (stamp + 3600, stamp + 3600))
+    result = rebuild(app, tiny_work, network=False)
+    assert "Warning: requirements.in is newer than requirements.txt." in result.output
+    assert "run `pip-compile requirements.in`" in result.output
+    assert REUSE_STEP in result.output, "requirements.txt is the one installed"
+
+
+def test_requirements_txt_newer_than_requirements_in_is_quiet(tiny_work, tmp_path):
+    app = copy_fixture("deps_tiny", tmp_path / "app")
+    (app / "requirements.in").write_text("six\n")
+    stamp = (app / "requirements.txt").stat().st_mtime
+    os.utime(app / "requirements.in", (stamp - 3600, stamp - 3600))
+    result = rebuild(app, tiny_work, network=False)
+    assert "requirements.in is newer" not in result.output
+
+
+# --- 6. hooks --------------------------------------------------------------------------------------------------
+
+
+def test_pre_and_post_compile_hooks_run_with_the_config_vars(tiny_work, tmp_path):
+    app = copy_fixture("deps_hooks", tmp_path / "app")
+    result = rebuild(app, tiny_work, config={"HOOK_MARKER": "marker-from-config"}, build_dir_name="hooks")
+    log = result.output
+    assert "-----> Running bin/pre_compile hook" in log
+    assert "pre_compile running in /tmp/build_hooks" in log
+    assert "-----> Running bin/post_compile hook" in log
+    assert log.index("bin/pre_compile hook") < log.index("Using Python") < log.index("bin/post_compile hook")
+    assert log.index("bin/post_compile hook") < log.index("Slug contents:")
+    slug = result.work / "slug"
+    assert (slug / "pre_compile_saw.txt").read_text() == "marker-from-config\n"
+    assert (slug / "post_compile_saw.txt").read_text() == "marker-from-config\n"
+    assert (slug / "post_compile_python.txt").read_text().strip() == "/app/.heroku/python"
+
+
+def test_a_failing_post_compile_hook_fails_the_build_and_keeps_the_old_cache(tiny_work, tmp_path):
+    app = copy_fixture("deps_hook_fails", tmp_path / "app")
+    old = current_generation(tiny_work)
+    result = build(app, tiny_work, echo=False, cache_in_place=True)
+    assert_clean_failure(result, "post_compile: generating assets", "post_compile: the asset pipeline is broken",
+                         "The app's bin/post_compile hook failed (exit status 3).")
+    assert "Slug contents" not in result.output
+    assert current_generation(tiny_work) == old, "the cache is saved only after a successful build"
+
+
+# --- 7. private index credentials ------------------------------------------------------------------------------
+
+
+class IndexRequests(http.server.BaseHTTPRequestHandler):
+    """A private index that has nothing: answers 404, remembers who asked for what."""
+
+    seen: List[Tuple[str, str]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        self.seen.append((self.path, self.headers.get("Authorization", "")))
+        self.send_error(404)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def private_index() -> Iterator[Tuple[int, List[Tuple[str, str]]]]:
+    handler = type("Handler", (IndexRequests,), {"seen": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], handler.seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_private_index_credentials_never_show_in_the_build(tiny_work, tmp_path, private_index):
+    port, seen = private_index
+    password = "s3cr3tpass"
+    app = copy_fixture("deps_tiny", tmp_path / "app")
+    append_requirement(app, "python-dateutil")
+    config = {"PIP_EXTRA_INDEX_URL": f"http://user:{password}@127.0.0.1:{port}/simple/"}
+    result = rebuild(app, tiny_work, config=config)
+    assert password not in result.output
+    assert f"127.0.0.1:{port}" in result.output, "pip says which indexes it looks in (with the password hidden)"
+    token = base64.b64encode(f"user:{password}".encode()).decode()
+    assert ("/simple/python-dateutil/", f"Basic {token}") in seen, seen
+    assert "python-dateutil" in names(freeze(tiny_work)), "the package still came from PyPI"
+    assert not files_containing(tiny_work / "slug", password.encode())
+
+
+def files_containing(root: Path, needle: bytes) -> List[Path]:
+    found = []
+    for directory, _, files in os.walk(root):
+        for name in files:
+            path = Path(directory, name)
+            if not path.is_symlink() and needle in path.read_bytes():
+                found.append(path)
+    return found
+
+
+# --- 8, 9. what the buildpack refuses --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fixture, lockfile, command",
+    [
+        ("deps_poetry_only", "poetry.lock", "poetry export --without-hashes -o requirements.txt"),
+        ("deps_uv_only", "uv.lock", "uv export --no-hashes --format requirements-txt > requirements.txt"),
+    ],
+)
+def test_lockfile_only_apps_are_told_how_to_export_requirements(tmp_path, fixture, lockfile, command):
+    app = copy_fixture(fixture, tmp_path / "app")
+    result = build(app, tmp_path / "work", echo=False)
+    assert_clean_failure(result, f"This app's dependencies are in {lockfile}", command, "git add requirements.txt")
+    assert "Installing Python" not in result.output
+
+
+def test_a_committed_virtualenv_is_refused_with_instructions(tmp_path):
+    app = copy_fixture("deps_committed_venv", tmp_path / "app")
+    result = build(app, tmp_path / "work", echo=False)
+    assert_clean_failure(result, "The app's source contains a Python environment: venv/",
+                         "git rm -r --cached venv", "Add `venv/` to .gitignore")
+
+
+def test_a_committed_dot_venv_with_a_dangling_python_link_is_refused(tmp_path):
+    app = copy_fixture("deps_tiny", tmp_path / "app")
+    (app / ".venv" / "bin").mkdir(parents=True)
+    (app / ".venv" / "bin" / "python").symlink_to("/Users/someone/.pyenv/versions/3.12.1/bin/python3.12")
+    result = build(app, tmp_path / "work", echo=False)
+    assert_clean_failure(result, "The app's source contains a Python environment: .venv/", "git rm -r --cached .venv")
+
+
+# --- 10, 11. editable VCS requirements and packages built from source ------------------------------------------
+
+
+def make_git_package(source: Path, bare: Path) -> None:
+    """A tiny flit package `mylib` in a git repository, cloned bare to `bare`."""
+    (source / "mylib").mkdir(parents=True)
+    (source / "mylib" / "__init__.py").write_text('"""A library vendored as a git repository."""\n')
+    (source / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["flit_core>=3.4,<4"]\nbuild-backend = "flit_core.buildapi"\n\n'
+        '[project]\nname = "mylib"\nversion = "0.1.0"\ndescription = "A test library"\n'
+    )
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q", str(source)], ["-C", str(source), "add", "."],
+                 ["-C", str(source), "commit", "-q", "-m", "mylib 0.1.0"],
+                 ["clone", "-q", "--bare", str(source), str(bare)]):
+        subprocess.run(git + args, check=True)
+
+
+def test_an_editable_vcs_requirement_works_from_app(tiny_work, tmp_path):
+    app = copy_fixture("deps_vcs", tmp_path / "app")
+    make_git_package(tmp_path / "mylib-src", app / "vendor" / "mylib.git")
+    result = rebuild(app, tiny_work, build_dir_name="vcs")
+    assert "Synced:" in result.output
+    code, out = run_process(tiny_work, 'python -c "import mylib; print(mylib.__file__)"')
+    assert code == 0, out
+    path = out.strip().splitlines()[-1]
+    assert path.startswith("/app/") and path.endswith("mylib/__init__.py"), out
+    assert "/tmp/build_vcs" not in out
+    code, out = run_process(tiny_work, "grep -rl /tmp/build_vcs /app/.heroku/python/lib || true")
+    assert "/tmp/build_vcs" not in out.replace("grep -rl /tmp/build_vcs", ""), out
+
+
+def test_psycopg2_builds_from_source_against_the_runtime(tiny_work, tmp_path):
+    app = copy_fixture("deps_psycopg2", tmp_path / "app")
+    result = rebuild(app, tiny_work)
+    assert "Synced: 1 installed, 1 removed (+psycopg2==2.9.10, -six)" in result.output
+    code, out = run_process(tiny_work, 'python -c "import psycopg2; print(psycopg2.__version__)"')
+    assert code == 0, out
+    assert out.strip().startswith("2.9.10"), out
+
+
+# --- 12. the slug --------------------------------------------------------------------------------------------
+
+
+def assert_no_caches_in_slug(slug: Path) -> None:
+    heroku = slug / ".heroku"
+    assert not (slug / ".cache").exists(), "a tool's cache under HOME landed in the slug"
+    assert not list(slug.rglob("http-v2")) and not list(slug.rglob("selfcheck.json")), "pip's cache is in the slug"
+    leftovers = sorted(p.name for p in (heroku / "django-buildpack").iterdir()) if (heroku / "django-buildpack").is_dir() else []
+    assert not [name for name in leftovers if name in ("pip", "runtimes", "tools", "pip-compile") or name.startswith("gen-")], leftovers
+    assert not list((heroku / "python" / "bin").glob("pip-compile")), "pip-tools is not the app's"
+
+
+def test_the_slug_carries_no_caches_and_its_size_is_reported(tutorial_build):
+    _, result = tutorial_build
+    slug = result.work / "slug"
+    assert_no_caches_in_slug(slug)
+    assert sorted(p.name for p in (slug / ".heroku").iterdir()) == ["django-buildpack", "python", "src"]
+    report = re.search(r"-----> Slug contents: ([0-9.]+) (MB|KB|GB) \(uncompressed\)", result.output)
+    assert report, result.output[-2000:]
+    assert report.group(2) == "MB" and 20 < float(report.group(1)) < 500
+    assert result.output.rstrip().splitlines().index(report.group(0)) > 0
+    metadata = json.loads((cache_root(result.work) / "current" / "metadata.json").read_text())
+    assert metadata["python_version"] == "3.12.1"
