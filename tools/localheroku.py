@@ -127,17 +127,22 @@ def system_mounts(host: HostLayout, empty_file: str, hide_system_python: bool) -
     return args
 
 
-def build_mounts(host: HostLayout, *, build_host: str, build_dir: str, cache_host: str,
-                 env_host: str, buildpack_host: str, stack_python: str, stores: list[str],
-                 empty_file: str) -> list[str]:
+def build_mounts(host: HostLayout, *, tmp_host: str, build_host: str, build_dir: str, env_host: str,
+                 buildpack_host: str, stack_python: str, stores: list[str], empty_file: str) -> list[str]:
+    """The build image. One host dir is /tmp, holding BUILD_DIR and CACHE_DIR, as one
+    filesystem does on Heroku: so the buildpack can hard-link between them."""
     args = system_mounts(host, empty_file, hide_system_python=True)
     # The pyenv build has an absolute RUNPATH, so it must sit at its own path.
     args += ["--ro-bind", stack_python, stack_python,
              "--symlink", f"{stack_python}/bin/python3", "/usr/local/bin/python3"]
-    if build_dir != "/app":
+    args += ["--bind", tmp_host, "/tmp"]
+    if build_dir == "/app":
+        args += ["--bind", build_host, "/app"]  # Heroku CI builds in place
+    else:
         args += ["--tmpfs", "/app"]  # empty and writable: the buildpack symlinks .heroku/python here
-    args += ["--bind", build_host, build_dir, "--bind", cache_host, CACHE_DIR,
-             "--ro-bind", env_host, ENV_DIR, "--bind", buildpack_host, BUILDPACK_DIR]
+        if not build_dir.startswith("/tmp/"):
+            args += ["--bind", build_host, build_dir]
+    args += ["--ro-bind", env_host, ENV_DIR, "--bind", buildpack_host, BUILDPACK_DIR]
     for store in stores:
         args += ["--ro-bind-try", store, store]
     return args
@@ -367,9 +372,27 @@ class BuildSandbox:
     mounts: list[str]
     env: dict[str, str]
     network: bool
+    build_host: Path = Path()
+    cache_host: Path = Path()
 
     def argv(self, script: str, *args: str) -> list[str]:
         return sandbox_argv(self.mounts, self.env, [f"{BUILDPACK_DIR}/bin/{script}", *args], self.network)
+
+
+def scratch_layout(scratch: Path, build_dir: str) -> tuple[Path, Path, Path]:
+    """(tmp, build, cache) host dirs of one build: /tmp holds BUILD_DIR and CACHE_DIR."""
+    tmp = scratch / "tmp"
+    build_host = tmp / build_dir[len("/tmp/"):] if build_dir.startswith("/tmp/") else scratch / "build"
+    return tmp, build_host, tmp / CACHE_DIR[len("/tmp/"):]
+
+
+def recover_cache(work: Path) -> None:
+    """A killed in-place build leaves the cache inside its scratch dir: put it back."""
+    for stray in sorted(work.glob(".build-*")):
+        cache = stray / "tmp" / CACHE_DIR[len("/tmp/"):]
+        if cache.is_dir() and not (work / "cache").exists():
+            cache.rename(work / "cache")
+        remove_tree(stray)
 
 
 def prepare_build(app: Path, buildpack: Path, work: Path, stack: str, config: dict[str, str],
@@ -381,32 +404,37 @@ def prepare_build(app: Path, buildpack: Path, work: Path, stack: str, config: di
     for needed in (app, buildpack, stack_python):
         if not needed.is_dir():
             raise LocalHerokuError(f"not a directory: {needed}")
+    recover_cache(work)
     (work / "cache").mkdir(parents=True, exist_ok=True)
     write_env_dir(work / "env", config)
     scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=work))
+    tmp_host, build_host, cache_host = scratch_layout(scratch, build_dir)
     try:
-        (scratch / "build").mkdir()
-        copy_app(app, scratch / "build")
+        build_host.mkdir(parents=True)
+        copy_app(app, build_host)
+        cache_host.parent.mkdir(parents=True)
         # Heroku keeps the cache only after a successful build, so compile gets a copy;
         # in place (as Dokku/herokuish mount it) a killed or failed build writes the real one.
-        if not cache_in_place:
-            copy_tree(work / "cache", scratch / "cache")
+        if cache_in_place:
+            (work / "cache").rename(cache_host)
+        else:
+            copy_tree(work / "cache", cache_host)
         copy_buildpack(buildpack, scratch / "buildpack")
     except BaseException:
+        if cache_in_place and cache_host.is_dir():
+            cache_host.rename(work / "cache")
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     store = runtime_store(dict(os.environ))
     stores = [str(store)] + ([str(runtime_store(config))] if "PYTHON_RUNTIMES_URL" in config else [])
-    mounts = build_mounts(probe_host(), build_host=str(scratch / "build"), build_dir=build_dir,
-                          cache_host=str(work / "cache" if cache_in_place else scratch / "cache"),
-                          env_host=str(work / "env"),
-                          buildpack_host=str(scratch / "buildpack"), stack_python=str(stack_python),
-                          stores=stores, empty_file=empty_file(work))
+    mounts = build_mounts(probe_host(), tmp_host=str(tmp_host), build_host=str(build_host), build_dir=build_dir,
+                          env_host=str(work / "env"), buildpack_host=str(scratch / "buildpack"),
+                          stack_python=str(stack_python), stores=stores, empty_file=empty_file(work))
     # A config var must reach the buildpack through ENV_DIR only, so the process env stays silent.
     runtimes_url = None if "PYTHON_RUNTIMES_URL" in config else f"file://{store}"
     source_version = (git(app, "rev-parse", "HEAD") or FAKE_SOURCE_VERSION).strip()
     env = build_env(stack, source_version, dict(os.environ), runtimes_url, extra_env)
-    return BuildSandbox(scratch, build_dir, mounts, env, network)
+    return BuildSandbox(scratch, build_dir, mounts, env, network, build_host, cache_host)
 
 
 def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "heroku-20",
@@ -420,7 +448,7 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
     work_dir.mkdir(parents=True, exist_ok=True)
     box = prepare_build(app, buildpack_src, work_dir, stack, config or {}, build_dir_path(build_dir_name, ci),
                         network, extra_env, cache_in_place)
-    build_host, cache_host, log = box.scratch / "build", box.scratch / "cache", Log(work_dir / "build.log", echo)
+    build_host, cache_host, log = box.build_host, box.cache_host, Log(work_dir / "build.log", echo)
     try:
         log.write(f"-----> Building on the Heroku-{stack.split('-')[1]} stack\n")
         detected = subprocess.run(box.argv("detect", box.build_dir), capture_output=True, text=True, errors="replace")
@@ -462,6 +490,8 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
         return BuildResult(0, log.text(), work_dir)
     finally:
         log.file.close()
+        if cache_in_place and cache_host.is_dir():
+            cache_host.rename(work_dir / "cache")
         remove_tree(box.scratch)
 
 

@@ -27,6 +27,8 @@ _MISSING_ENV_PATTERNS = (
     re.compile(rf'Environment variable "({_ENV_NAME})" not set'),
 )
 _EMPTY_SECRET_KEY = "The SECRET_KEY setting must not be empty"
+# manage.py without DJANGO_SETTINGS_MODULE: Django then knows only its own commands.
+_NO_SETTINGS = "No Django settings specified."
 _STATIC_ROOT_UNSET = "without having set the STATIC_ROOT setting"
 _STATIC_ROOT_UNSET_OLD = "without having set the required STATIC_ROOT setting"
 _MANIFEST_MISSING = re.compile(r"The file '(?P<file>[^']+)' could not be found with <(?P<storage>[\w.]+)")
@@ -221,6 +223,8 @@ def classify(
     """
     parsed = parse_traceback(lines)
     shown = indent(excerpt(lines, build_dir))
+    if parsed is None and any(line.strip() == _NO_SETTINGS for line in lines):
+        return _no_settings_failure(shown)
     if parsed is not None and parsed.exception:
         name = missing_env_var(parsed)
         if name is not None:
@@ -267,6 +271,20 @@ def _referrer(lines: List[str]) -> Optional[str]:
         if match:
             found = match.group("file")
     return found
+
+
+def _no_settings_failure(shown: str) -> Failure:
+    return Failure(
+        "settings-unconfigured",
+        "collectstatic failed: no settings module is set.",
+        "Neither manage.py nor a DJANGO_SETTINGS_MODULE config var says which\n"
+        "settings module to use, so Django knows only its own commands:\n\n"
+        f"{shown}\n\n"
+        "To fix it:\n"
+        "1. Set it in manage.py, as `django-admin startproject` does:\n"
+        '       os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
+        "2. Or set the config var: heroku config:set DJANGO_SETTINGS_MODULE=mysite.settings",
+    )
 
 
 def _missing_env_var_failure(name: str, shown: str, withheld: bool) -> Failure:

@@ -90,10 +90,13 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     processes.announce(ctx.build_dir, plan)
     profile.write(ctx)
 
-    hooks.run_hook(ctx, "post_compile")
-    slug.clean(ctx)
-    build_cache.save(current, ctx.python_home.parent)
-    slug.report_size(ctx)
+    post_compile = hooks.run_hook(ctx, "post_compile")
+    if decision.action == "reuse" and not post_compile:
+        # The cached generation already holds exactly this environment.
+        output.step("Cache unchanged")
+    else:
+        build_cache.save(current, ctx.python_home.parent)
+    slug.finish(ctx)
     output.step(f"Build finished in {output.format_duration(time.monotonic() - started)}")
     return 0
 

@@ -192,7 +192,8 @@ def describe(app: DjangoApp) -> None:
     else:
         output.detail("Settings module: none found (manage.py does not set DJANGO_SETTINGS_MODULE)")
     if app.introspection == "django":
-        output.detail(f"Asked Django {app.django_version or ''} about the settings:".replace("  ", " "))
+        version = f" {app.django_version}" if app.django_version else ""
+        output.detail(f"Asked Django{version} about the settings:")
     else:
         output.detail(f"The settings cannot be imported at build time ({_error_summary(app.settings_error)});")
         output.detail("read from their source instead:")

@@ -11,10 +11,11 @@ from .context import Context
 from .errors import HookError
 
 
-def run_hook(ctx: Context, name: str) -> None:
+def run_hook(ctx: Context, name: str) -> bool:
+    """Run bin/<name> if the app has one; True when it ran."""
     hook = ctx.build_dir / "bin" / name
     if not hook.is_file():
-        return
+        return False
     output.step(f"Running bin/{name} hook")
     env = build_env.for_app(ctx, with_config_vars=True)
     env.update({"BUILD_DIR": str(ctx.build_dir), "ENV_DIR": str(ctx.env_dir or "")})
@@ -31,3 +32,4 @@ def run_hook(ctx: Context, name: str) -> None:
             f"or remove bin/{name} if the app no longer needs it.",
             reason=f"hook::{name}",
         )
+    return True

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Tuple
 
 from . import output
 from .context import Context
@@ -11,40 +12,31 @@ from .context import Context
 SLUG_WARNING_BYTES = 300 * 1024 * 1024
 
 
-def remove_orphaned_bytecode(root: Path) -> int:
-    """Delete __pycache__/*.pyc whose source file is not in the slug; return how many."""
-    removed = 0
-    for directory, subdirs, files in os.walk(root):
-        if os.path.basename(directory) != "__pycache__":
-            continue
-        source_dir = Path(directory).parent
-        for name in files:
-            if not name.endswith(".pyc"):
-                continue
-            module = name.split(".", 1)[0]
-            if not (source_dir / f"{module}.py").exists():
-                os.unlink(os.path.join(directory, name))
-                removed += 1
-    return removed
-
-
-def tree_size(root: Path) -> int:
-    total = 0
+def measure_and_clean(root: Path) -> Tuple[int, int]:
+    """One walk of the slug: delete __pycache__/*.pyc whose source is not in it,
+    and add up the size of what stays. Returns (bytes, orphans removed)."""
+    total = removed = 0
     for directory, _, files in os.walk(root):
+        in_pycache = os.path.basename(directory) == "__pycache__"
         for name in files:
+            path = os.path.join(directory, name)
+            if in_pycache and name.endswith(".pyc") and not _has_source(Path(directory).parent, name):
+                os.unlink(path)
+                removed += 1
+                continue
             try:
-                total += os.lstat(os.path.join(directory, name)).st_size
+                total += os.lstat(path).st_size
             except OSError:
                 continue
-    return total
+    return total, removed
 
 
-def clean(ctx: Context) -> None:
-    remove_orphaned_bytecode(ctx.build_dir)
+def _has_source(source_dir: Path, pyc_name: str) -> bool:
+    return (source_dir / (pyc_name.split(".", 1)[0] + ".py")).exists()
 
 
-def report_size(ctx: Context) -> None:
-    size = tree_size(ctx.build_dir)
+def finish(ctx: Context) -> None:
+    size, _ = measure_and_clean(ctx.build_dir)
     output.step(f"Slug contents: {output.format_size(size)} (uncompressed)")
     if size > SLUG_WARNING_BYTES * 2:
         output.warning(

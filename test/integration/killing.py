@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Union
 
+import localheroku
 from integration.sandbox import REPO
 
 LOCALHEROKU = REPO / "tools" / "localheroku.py"
@@ -58,7 +59,7 @@ def build_killed_when(app_dir: Union[str, Path], work: Union[str, Path], pattern
     Returns the output up to and including the matching line. Raises
     BuildNotKilledError (with the output) if the build ends first. The
     scratch directories localheroku would have removed are cleaned up; what
-    the buildpack left in work/cache is left alone, for the next build to face.
+    the buildpack left in the cache goes back to work/cache, for the next build to face.
     """
     work = Path(work)
     matcher = re.compile(pattern)
@@ -85,8 +86,9 @@ def build_killed_when(app_dir: Union[str, Path], work: Union[str, Path], pattern
         process.wait()
         if process.stdout is not None:
             process.stdout.close()
-        for scratch in work.glob(".build-*"):
-            subprocess.run(["rm", "-rf", str(scratch)], check=True)
+        # What localheroku's next build would do: the in-place cache goes back to
+        # work/cache as the killed build left it, the rest of the scratch dirs away.
+        localheroku.recover_cache(work)
     output = "".join(lines)
     if not killed:
         raise BuildNotKilledError(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import http.server
-import json
 import os
 import re
 import subprocess
@@ -132,7 +131,8 @@ def test_a_complete_lock_rebuilt_warm_is_exactly_the_cold_environment(tmp_path):
     assert "Installing pip" not in added.output
     assert freeze(work) == f1 | {"six==1.17.0"}
 
-    (app / "requirements.txt").write_text((app / "requirements.txt").read_text().replace("sqlparse==0.6.1", "sqlparse==0.5.3"))
+    locked = (app / "requirements.txt").read_text()
+    (app / "requirements.txt").write_text(locked.replace("sqlparse==0.6.1", "sqlparse==0.5.3"))
     changed = rebuild(app, work)
     assert "Synced: 1 installed, 0 removed (+sqlparse==0.5.3)" in changed.output
     assert freeze(work) == (f1 - {"sqlparse==0.6.1"}) | {"sqlparse==0.5.3", "six==1.17.0"}
@@ -145,21 +145,33 @@ def test_a_complete_lock_rebuilt_warm_is_exactly_the_cold_environment(tmp_path):
     assert_one_clean_generation(work)
 
 
+def synced(output: str) -> Tuple[Set[str], Set[str]]:
+    """The names a sync says it installed and removed."""
+    match = re.search(r"Synced: (\d+) installed, (\d+) removed(?: \((.*)\))?", output)
+    assert match, output[-3000:]
+    changes = (match.group(3) or "").split(", ")
+    installed = {canonical(c[1:].split("==")[0]) for c in changes if c.startswith("+")}
+    removed = {canonical(c[1:]) for c in changes if c.startswith("-")}
+    assert (len(installed), len(removed)) == (int(match.group(1)), int(match.group(2))), match.group(0)
+    return installed, removed
+
+
 def test_loose_requirements_added_then_removed_leave_nothing_behind(tutorial_build, warm_work, tmp_path):
     app = copy_fixture("django_tutorial", tmp_path / "app")
     before = freeze(warm_work)
-    assert "python-dateutil" not in names(before) and "six" not in names(before)
+    assert "python-dateutil" not in names(before)
 
-    append_requirement(app, "python-dateutil")  # loose, and it brings six
+    append_requirement(app, "python-dateutil")  # unpinned, and it has dependencies of its own
     added = rebuild(app, warm_work)
     assert SYNC_STEP in added.output
-    assert "Synced: 2 installed, 0 removed (+python-dateutil==" in added.output
-    assert names(freeze(warm_work)) == names(before) | {"python-dateutil", "six"}
+    installed, removed = synced(added.output)
+    assert "python-dateutil" in installed and len(installed) >= 2 and not removed, added.output[-3000:]
+    assert names(freeze(warm_work)) == names(before) | installed
 
     copy_fixture("django_tutorial", tmp_path / "original")
     (app / "requirements.txt").write_bytes((tmp_path / "original" / "requirements.txt").read_bytes())
-    removed = rebuild(app, warm_work)
-    assert "Synced: 0 installed, 2 removed (-python-dateutil, -six)" in removed.output
+    result = rebuild(app, warm_work)
+    assert synced(result.output) == (set(), installed), "the package and the dependencies only it needed go"
     assert freeze(warm_work) == before
 
 
@@ -266,24 +278,31 @@ def test_an_unreadable_cache_is_discarded_with_a_reason(tiny_work, tiny_freeze, 
 # --- 5. pip-tools ----------------------------------------------------------------------------------------------
 
 
-def test_requirements_in_is_compiled_at_build_time_and_the_compile_is_reused(tmp_path):
+def test_requirements_in_is_compiled_at_build_time_and_the_compile_is_reused(tmp_path, private_index):
     app = copy_fixture("deps_requirements_in", tmp_path / "app")
     work = tmp_path / "work"
+    port, _ = private_index
+    # pip-compile writes the index URLs it used into the lock unless told not to.
+    config = {"PIP_EXTRA_INDEX_URL": f"http://user:s3cr3tpass@127.0.0.1:{port}/simple/"}
     # BUILD_DIR=/app, as in Heroku CI: HOME is then the build dir, so a tool that
     # writes to ~/.cache would put its cache into the slug.
-    first = rebuild(app, work, ci=True)
+    first = rebuild(app, work, ci=True, config=config)
+    assert "s3cr3tpass" not in first.output
     assert "Warning: Compiling requirements.in at build time." in first.output
     assert "-----> Compiling requirements.in with pip-compile" in first.output
     compiled = (work / "slug" / "requirements.txt").read_text()
     assert "django==5.2.8" in compiled.lower() and re.search(r"(?m)^gunicorn==", compiled), compiled
     assert "--index-url" not in compiled and "--extra-index-url" not in compiled
-    frozen = names(freeze(work))
-    assert {"django", "gunicorn", "asgiref", "sqlparse", "packaging"} <= frozen
-    assert not frozen & {"pip-tools", "click", "build", "pyproject-hooks", "wheel", "setuptools"}, frozen
+    pins = {line for line in compiled.splitlines() if "==" in line and not line.startswith((" ", "#"))}
+    frozen = freeze(work)
+    assert canonical_pins({line for line in frozen if not line.startswith("pip==")}) == canonical_pins(pins), \
+        "the app's environment is the compiled lock, and no pip-tools"
     assert_no_caches_in_slug(work / "slug")
     assert not list((work / "slug").rglob("piptools")), "pip-tools is a build tool: not in the slug"
 
-    second = rebuild(app, work, network=False)
+    assert not files_containing(work / "slug", b"s3cr3tpass")
+
+    second = rebuild(app, work, network=False, config=config)
     assert REUSE_STEP in second.output
     assert "Warning: Compiling requirements.in at build time." in second.output
     assert "-----> Using the cached compile of requirements.in" in second.output
@@ -454,8 +473,7 @@ def test_an_editable_vcs_requirement_works_from_app(tiny_work, tmp_path):
     path = out.strip().splitlines()[-1]
     assert path.startswith("/app/") and path.endswith("mylib/__init__.py"), out
     assert "/tmp/build_vcs" not in out
-    code, out = run_process(tiny_work, "grep -rl /tmp/build_vcs /app/.heroku/python/lib || true")
-    assert "/tmp/build_vcs" not in out.replace("grep -rl /tmp/build_vcs", ""), out
+    assert not files_containing(tiny_work / "slug" / ".heroku" / "python", b"/tmp/build_vcs")
 
 
 def test_psycopg2_builds_from_source_against_the_runtime(tiny_work, tmp_path):
@@ -471,12 +489,13 @@ def test_psycopg2_builds_from_source_against_the_runtime(tiny_work, tmp_path):
 
 
 def assert_no_caches_in_slug(slug: Path) -> None:
-    heroku = slug / ".heroku"
     assert not (slug / ".cache").exists(), "a tool's cache under HOME landed in the slug"
     assert not list(slug.rglob("http-v2")) and not list(slug.rglob("selfcheck.json")), "pip's cache is in the slug"
-    leftovers = sorted(p.name for p in (heroku / "django-buildpack").iterdir()) if (heroku / "django-buildpack").is_dir() else []
-    assert not [name for name in leftovers if name in ("pip", "runtimes", "tools", "pip-compile") or name.startswith("gen-")], leftovers
-    assert not list((heroku / "python" / "bin").glob("pip-compile")), "pip-tools is not the app's"
+    ours = slug / ".heroku" / "django-buildpack"
+    kept = sorted(p.name for p in ours.iterdir()) if ours.is_dir() else []
+    cache_trees = ("pip", "pip-tools-cache", "runtimes", "tools", "pip-compile", "current")
+    assert not [name for name in kept if name in cache_trees or name.startswith("gen-")], kept
+    assert not (slug / ".heroku" / "python" / "bin" / "pip-compile").exists(), "pip-tools is not the app's"
 
 
 def test_the_slug_carries_no_caches_and_its_size_is_reported(tutorial_build):
@@ -487,6 +506,4 @@ def test_the_slug_carries_no_caches_and_its_size_is_reported(tutorial_build):
     report = re.search(r"-----> Slug contents: ([0-9.]+) (MB|KB|GB) \(uncompressed\)", result.output)
     assert report, result.output[-2000:]
     assert report.group(2) == "MB" and 20 < float(report.group(1)) < 500
-    assert result.output.rstrip().splitlines().index(report.group(0)) > 0
-    metadata = json.loads((cache_root(result.work) / "current" / "metadata.json").read_text())
-    assert metadata["python_version"] == "3.12.1"
+    assert result.output.index("-----> Process types") < report.start(), "measured once the slug is complete"

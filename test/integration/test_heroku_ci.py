@@ -41,7 +41,7 @@ def test_test_compile_builds_in_app_with_test_requirements_and_no_collectstatic(
     assert "iniconfig" in output
     assert "Running collectstatic" not in output
     assert "Checking the Django settings for production" not in output  # CI is not production
-    assert (box.scratch / "build" / ".profile.d" / "python.sh").is_file()
+    assert (box.build_host / ".profile.d" / "python.sh").is_file()
 
 
 def run_bin_test(box, work, config):

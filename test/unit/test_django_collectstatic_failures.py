@@ -68,6 +68,8 @@ def classify(name, **kwargs):
         ("py38_syntax", "settings-syntax",
          "collectstatic failed: a syntax error in site_config/settings.py, line 3.",
          ["SyntaxError: EOL while scanning string literal"]),
+        ("py311_nosettings", "settings-unconfigured", "collectstatic failed: no settings module is set.",
+         ["heroku config:set DJANGO_SETTINGS_MODULE=", "    No Django settings specified."]),
         ("py311_dbquery", "database-at-build",
          "collectstatic failed: the code queried the database during the build.",
          ['File "shop/apps.py", line 9, in ready', "no such table: auth_user", "release phase"]),

@@ -124,20 +124,36 @@ def test_system_mounts_hide_host_pythons_and_pip_config() -> None:
 
 
 def test_build_mounts() -> None:
-    args = lh.build_mounts(HOST, build_host="/h/build", build_dir="/tmp/build_x", cache_host="/h/cache",
+    args = lh.build_mounts(HOST, tmp_host="/h/tmp", build_host="/h/tmp/build_x", build_dir="/tmp/build_x",
                            env_host="/h/env", buildpack_host="/h/bp", stack_python="/root/.pyenv/versions/3.8.18",
                            stores=["/srv/rt"], empty_file="/e")
     binds = pairs(args, "--bind")
-    assert binds == [("/h/build", "/tmp/build_x"), ("/h/cache", "/tmp/codon/tmp/cache"), ("/h/bp", "/tmp/buildpack")]
+    # BUILD_DIR and CACHE_DIR share the one /tmp mount (hard links work between them, as on Heroku)
+    assert binds == [("/h/tmp", "/tmp"), ("/h/bp", "/tmp/buildpack")]
     assert ("/h/env", "/tmp/env") in pairs(args, "--ro-bind")
     assert ("/srv/rt", "/srv/rt") in pairs(args, "--ro-bind-try")
     assert ("/root/.pyenv/versions/3.8.18/bin/python3", "/usr/local/bin/python3") in pairs(args, "--symlink")
     # the stack Python comes after /root is emptied, or the tmpfs would hide it
     assert args.index("/root/.pyenv/versions/3.8.18") > args.index("/root")
     assert args[args.index("/app") - 1] == "--tmpfs"
-    ci = lh.build_mounts(HOST, build_host="/h/build", build_dir="/app", cache_host="/c", env_host="/e",
+    ci = lh.build_mounts(HOST, tmp_host="/h/tmp", build_host="/h/build", build_dir="/app", env_host="/e",
                          buildpack_host="/b", stack_python="/p", stores=[], empty_file="/e")
     assert ("/h/build", "/app") in pairs(ci, "--bind") and "--tmpfs" not in ci[ci.index("/app") - 1:ci.index("/app")]
+
+
+def test_scratch_layout_puts_build_and_cache_in_one_tmp(tmp_path: Path) -> None:
+    tmp, build, cache = lh.scratch_layout(tmp_path, "/tmp/build_abc")
+    assert (tmp, build, cache) == (tmp_path / "tmp", tmp_path / "tmp/build_abc", tmp_path / "tmp/codon/tmp/cache")
+    assert lh.scratch_layout(tmp_path, "/app")[1] == tmp_path / "build"
+
+
+def test_a_killed_in_place_build_gets_its_cache_back(tmp_path: Path) -> None:
+    stray = tmp_path / ".build-x" / "tmp" / "codon" / "tmp" / "cache"
+    stray.mkdir(parents=True)
+    (stray / "marker").write_text("kept")
+    lh.recover_cache(tmp_path)
+    assert (tmp_path / "cache" / "marker").read_text() == "kept"
+    assert not (tmp_path / ".build-x").exists()
 
 
 def test_dyno_command_runs_compound_commands(tmp_path: Path) -> None:
