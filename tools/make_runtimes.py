@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 # Bump whenever the packing changes, so that every archive is rebuilt once.
-TOOL_FORMAT = 2
+TOOL_FORMAT = 3
 INDEX_FORMAT = 1
 TARGET_PREFIX = "/app/.heroku/python"
 DEFAULT_SOURCE = "/root/.pyenv/versions"
@@ -93,7 +93,10 @@ def dropped_names(rel_dir: str, names: list[str], xy: str) -> set[str]:
     if rel_dir.startswith(f"{stdlib}/config-"):
         return {name for name in names if re.fullmatch(r"libpython.*\.a", name)}
     if rel_dir == stdlib or rel_dir.startswith(stdlib + "/"):
-        return {name for name in names if name in TEST_DIRS}
+        # Bytecode for `python -O`/`-OO` is a quarter of the stdlib's size and almost never
+        # used on a dyno; Python writes it on demand if it is.
+        optimised = {name for name in names if re.search(r"\.opt-[12]\.pyc$", name)}
+        return {name for name in names if name in TEST_DIRS} | optimised
     return set()
 
 

@@ -272,3 +272,8 @@ def test_real_interpreter_packs_and_runs_relocated(tmp_path: Path) -> None:
     result = subprocess.run([extracted / "bin" / "python3", "-E", "-c", probe], check=True,
                             capture_output=True, text=True, env={"PATH": os.environ["PATH"]})
     assert result.stdout.strip() == str(extracted)
+
+
+def test_optimised_bytecode_is_not_shipped():
+    names = ["os.cpython-312.pyc", "os.cpython-312.opt-1.pyc", "os.cpython-312.opt-2.pyc"]
+    assert mr.dropped_names("lib/python3.12/__pycache__", names, "3.12") == set(names[1:])
