@@ -44,6 +44,9 @@ class Metadata:
     tools: Dict[str, str]
     requirements: str
     format: int = FORMAT
+    # What the environment holds (name -> version): not a reason to discard, but it
+    # spares a reused environment from being inspected again.
+    installed: Dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -53,6 +56,7 @@ class Metadata:
             "runtime": self.runtime,
             "tools": self.tools,
             "requirements": self.requirements,
+            "installed": self.installed,
         }
 
 
@@ -63,6 +67,13 @@ class Previous:
     metadata: Optional[dict] = None
     problem: Optional[str] = None
     directory: Optional[Path] = None
+
+    @property
+    def installed(self) -> Optional[Dict[str, str]]:
+        value = (self.metadata or {}).get("installed")
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return value
+        return None
 
 
 @dataclass
@@ -98,6 +109,7 @@ class BuildCache:
         self.enabled = cache_dir is not None
         self.root = (cache_dir or Path("/tmp/django-buildpack-nocache")) / NAMESPACE
         self._hardlink: Optional[bool] = None
+        self._removal = commands.Removal([])
 
     @property
     def pip_dir(self) -> Path:
@@ -140,6 +152,8 @@ class BuildCache:
         return self._hardlink
 
     def load(self) -> Previous:
+        # The generation the last build replaced is deleted while this build runs.
+        self._removal = commands.Removal(sorted(self.root.glob("trash-*")) if self.root.is_dir() else [])
         current = self.root / "current"
         if not os.path.lexists(current):
             return Previous()
@@ -182,16 +196,28 @@ class BuildCache:
         link = self.root / f"current.{uuid.uuid4().hex[:8]}"
         os.symlink(generation.name, link)
         os.replace(link, self.root / "current")
-        self.prune()
+        self.prune(defer=self.can_hardlink(home))
 
-    def prune(self) -> None:
-        """Remove generations and leftovers that `current` does not point to."""
+    def close(self) -> None:
+        """Wait for background deletions: the platform archives CACHE_DIR after compile exits."""
+        self._removal.wait()
+
+    def prune(self, defer: bool = False) -> None:
+        """Remove generations and leftovers that `current` does not point to.
+
+        defer: rename stale generations to trash-* for the next build to delete in
+        the background. Only when they share their files with the new generation
+        (hard links), so keeping one costs next to no space in the cache.
+        """
+        self._removal.wait()
         try:
             keep = os.readlink(self.root / "current")
         except OSError:
             keep = None
-        for entry in self.root.iterdir():
+        for entry in list(self.root.iterdir()):
             stale_generation = entry.name.startswith("gen-") and entry.name != keep
             stale_link = entry.name.startswith(("current.", "link-probe."))
-            if stale_generation or stale_link:
+            if stale_generation and defer:
+                os.rename(entry, self.root / f"trash-{entry.name}")
+            elif stale_generation or stale_link or entry.name.startswith("trash-"):
                 commands.remove_tree(entry)

@@ -126,6 +126,22 @@ def copy_tree(source: Path, destination: Path, hardlink: bool = False) -> None:
     subprocess.run(["cp", "-a", str(source), str(destination)], check=True)
 
 
+class Removal:
+    """`rm -rf` running in the background, so deleting a large tree overlaps other work."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.process: Optional[subprocess.Popen] = None
+        if paths:
+            self.process = subprocess.Popen(
+                ["rm", "-rf", *map(str, paths)], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+
+    def wait(self) -> None:
+        if self.process is not None:
+            self.process.wait()
+
+
 def remove_tree(path: Path) -> None:
     if path.is_symlink() or path.is_file():
         path.unlink()

@@ -71,14 +71,15 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
         dependencies.install_pip(ctx, chosen.version)
     else:
         build_cache.restore(previous, ctx.python_home.parent)
+    requirements_file = None
     if requirement_sources:
         requirements_file = pip_compile.prepare(ctx, requirement_sources, build_cache, chosen.version)
-        dependencies.install(ctx, requirements_file, decision.action)
-    elif not requirement_sources:
+    else:
         output.step("No requirements.txt: no packages to install")
+    known = previous.installed if decision.action != "fresh" else None
+    installed = current.installed = dependencies.install(ctx, requirements_file, decision.action, known)
     dependencies.fix_build_paths(ctx)
 
-    installed = dependencies.inspect(ctx, None).installed
     django_app = django.find(ctx, installed)
     if django_app is not None:
         django.describe(django_app)
@@ -96,6 +97,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
         output.step("Cache unchanged")
     else:
         build_cache.save(current, ctx.python_home.parent)
+    build_cache.close()
     slug.finish(ctx)
     output.step(f"Build finished in {output.format_duration(time.monotonic() - started)}")
     return 0

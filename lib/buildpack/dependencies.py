@@ -203,24 +203,33 @@ def describe_changes(before: Dict[str, str], after: Dict[str, str]) -> str:
     return text
 
 
-def install(ctx: Context, requirements_file: Path, action: str) -> None:
-    """Install the requirements: fresh or sync; reuse installs nothing."""
+def install(
+    ctx: Context, requirements_file: Optional[Path], action: str, known: Optional[Dict[str, str]] = None
+) -> Dict[str, str]:
+    """Install the requirements (fresh or sync; reuse installs nothing) and return what is
+    installed, name -> version. `known` is what the cache says the environment holds.
+    No requirements file means no packages: a sync then removes all but pip."""
     if action == "reuse":
-        return
-    top = requirements.top_level(requirements_file)
-    before = inspect(ctx, None).installed if action == "sync" else {}
-    output.step(f"Installing requirements with pip (from {requirements_file.name})")
-    if action == "sync" and top is None:
-        # A requirement pip names only once it is built (a path, a URL without #egg=):
-        # the closure of what is needed cannot be known, so nothing would ever be
-        # removed. Start from an empty environment instead.
-        output.detail("Some requirements have no name (a path or a URL without #egg=): reinstalling every package")
-        uninstall(ctx, sorted(name for name in before if name != "pip"))
-    pip_install(ctx, requirements_file)
+        return known if known is not None else inspect(ctx, None).installed
+    top = requirements.top_level(requirements_file) if requirements_file is not None else []
+    before: Dict[str, str] = {}
     if action == "sync":
-        remove_extras(ctx, inspect(ctx, top))
-        after = inspect(ctx, None).installed
+        before = known if known is not None else inspect(ctx, None).installed
+    if requirements_file is not None:
+        output.step(f"Installing requirements with pip (from {requirements_file.name})")
+        if action == "sync" and top is None:
+            # A requirement pip names only once it is built (a path, a URL without #egg=):
+            # the closure of what is needed cannot be known, so nothing would ever be
+            # removed. Start from an empty environment instead.
+            output.detail("Some requirements have no name (a path or a URL without #egg=): reinstalling every package")
+            uninstall(ctx, sorted(name for name in before if name != "pip"))
+        pip_install(ctx, requirements_file)
+    environment = inspect(ctx, top)
+    removed = remove_extras(ctx, environment) if action == "sync" else []
+    after = {name: version for name, version in environment.installed.items() if name not in removed}
+    if action == "sync":
         output.detail(describe_changes(before, after))
+    return after
 
 
 def fix_build_paths(ctx: Context) -> None:

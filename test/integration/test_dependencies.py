@@ -17,7 +17,7 @@ import re
 import subprocess
 import threading
 from pathlib import Path
-from typing import Iterator, List, Set, Tuple
+from typing import Dict, Iterator, List, Set, Tuple
 
 import pytest
 
@@ -69,9 +69,24 @@ def current_generation(work: Path) -> Tuple[str, str]:
     return os.readlink(current), (current / "metadata.json").read_text()
 
 
+def generation_manifest(work: Path) -> Dict[str, Tuple[int, int]]:
+    """path -> (size, mtime) of every file in the current generation: the build shares these
+    files with the cache through hard links, so a write into one in place would show here."""
+    root = cache_root(work) / "current"
+    manifest = {}
+    for directory, _, files in os.walk(root, followlinks=False):
+        for name in files:
+            path = Path(directory, name)
+            info = path.lstat()
+            manifest[str(path.relative_to(root))] = (info.st_size, info.st_mtime_ns)
+    assert manifest, f"no cached generation in {root}"
+    return manifest
+
+
 def assert_one_clean_generation(work: Path) -> None:
-    """After a good build: one generation, `current` on it, no partial trees or stray links."""
-    entries = sorted(p.name for p in cache_root(work).iterdir())
+    """After a good build: one generation, `current` on it, no partial trees or stray links
+    (a replaced generation may wait as trash-* for the next build to delete)."""
+    entries = sorted(p.name for p in cache_root(work).iterdir() if not p.name.startswith("trash-"))
     generations = [name for name in entries if name.startswith("gen-")]
     assert len(generations) == 1 and not generations[0].endswith(".partial"), entries
     assert os.readlink(cache_root(work) / "current") == generations[0]
@@ -175,6 +190,16 @@ def test_loose_requirements_added_then_removed_leave_nothing_behind(tutorial_bui
     assert freeze(warm_work) == before
 
 
+def test_a_requirement_without_a_name_still_leaves_nothing_behind(tiny_work, tmp_path):
+    # ./vendor/plainlib has no name until pip builds it, so the closure of what is
+    # needed cannot be computed: six, no longer required, must go all the same.
+    app = copy_fixture("deps_local_path", tmp_path / "app")
+    result = rebuild(app, tiny_work)
+    assert SYNC_STEP in result.output
+    assert synced(result.output) == ({"plainlib"}, {"six"})
+    assert names(freeze(tiny_work)) == {"pip", "plainlib"}
+
+
 # --- 2. no network on a warm rebuild ---------------------------------------------------------------------------
 
 
@@ -195,17 +220,18 @@ def test_a_warm_rebuild_with_unchanged_requirements_needs_no_network(tutorial_bu
 
 def test_a_build_killed_mid_install_is_followed_by_a_good_build(tiny_work, tiny_freeze, tmp_path):
     app = copy_fixture("deps_tiny", tmp_path / "app")
-    append_requirement(app, "requests")
-    old = current_generation(tiny_work)
+    append_requirement(app, "requests")  # several packages, one with compiled code
+    old, files = current_generation(tiny_work), generation_manifest(tiny_work)
     output = build_killed_when(app, tiny_work, r"^\s+Installing collected packages: ")
     assert "Build finished" not in output
     assert current_generation(tiny_work) == old, "a killed build must leave the old cache in place"
+    assert generation_manifest(tiny_work) == files, "pip changed the cached files it shares with the build"
 
     result = rebuild(app, tiny_work)
     assert SYNC_STEP in result.output, "the old cache is the starting point again"
-    assert "Synced: 5 installed, 0 removed" in result.output
-    assert names(freeze(tiny_work)) == names(tiny_freeze) | {"requests", "certifi", "charset-normalizer", "idna",
-                                                              "urllib3"}
+    installed, removed = synced(result.output)
+    assert "requests" in installed and len(installed) >= 2 and not removed, result.output[-3000:]
+    assert names(freeze(tiny_work)) == names(tiny_freeze) | installed
     assert_one_clean_generation(tiny_work)
 
 
@@ -213,10 +239,11 @@ def test_a_build_killed_during_collectstatic_is_followed_by_a_good_build(tutoria
     app = copy_fixture("django_tutorial", tmp_path / "app")
     before = freeze(warm_work)
     append_requirement(app, "six==1.17.0")
-    old = current_generation(warm_work)
+    old, files = current_generation(warm_work), generation_manifest(warm_work)
     output = build_killed_when(app, warm_work, r"^-----> Running collectstatic")
     assert "Synced: 1 installed, 0 removed (+six==1.17.0)" in output
     assert current_generation(warm_work) == old, "the sync was not saved: the build did not finish"
+    assert generation_manifest(warm_work) == files
 
     result = rebuild(app, warm_work)
     assert SYNC_STEP in result.output
@@ -502,7 +529,7 @@ def test_the_slug_carries_no_caches_and_its_size_is_reported(tutorial_build):
     _, result = tutorial_build
     slug = result.work / "slug"
     assert_no_caches_in_slug(slug)
-    assert sorted(p.name for p in (slug / ".heroku").iterdir()) == ["django-buildpack", "python", "src"]
+    assert {p.name for p in (slug / ".heroku").iterdir()} <= {"django-buildpack", "python", "src"}
     report = re.search(r"-----> Slug contents: ([0-9.]+) (MB|KB|GB) \(uncompressed\)", result.output)
     assert report, result.output[-2000:]
     assert report.group(2) == "MB" and 20 < float(report.group(1)) < 500

@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 
 import pytest
 
@@ -80,10 +81,18 @@ def test_cache_and_build_share_file_data(tmp_path):
 def test_saving_again_keeps_exactly_one_generation(tmp_path):
     build_cache = cache.BuildCache(tmp_path / "cache")
     build_cache.save(metadata(), _home(tmp_path, "one"))
+    first = os.readlink(build_cache.root / "current")
     build_cache.save(metadata(requirements="r2"), _home(tmp_path, "two"))
     generations = [p.name for p in build_cache.root.iterdir() if p.name.startswith("gen-")]
     assert len(generations) == 1
-    assert build_cache.load().metadata["requirements"] == "r2"
+    # The next build deletes the replaced generation in the background, and waits for it.
+    next_build = cache.BuildCache(tmp_path / "cache")
+    next_build.load()
+    next_build.save(metadata(requirements="r3"), _home(tmp_path, "three"))
+    trash = [p.name for p in build_cache.root.iterdir() if p.name.startswith("trash-")]
+    assert trash == [f"trash-{generations[0]}"]  # the first one's trash is gone
+    assert first != generations[0]
+    assert build_cache.load().metadata["requirements"] == "r3"
 
 
 def test_a_save_killed_before_the_swap_leaves_the_old_cache(tmp_path, monkeypatch):
@@ -100,8 +109,43 @@ def test_a_save_killed_before_the_swap_leaves_the_old_cache(tmp_path, monkeypatc
     previous = build_cache.load()
     assert previous.metadata["requirements"] == "r1"
     assert (previous.directory / "python" / "bin" / "marker").read_text() == "one"
-    # The next successful save cleans the leftovers up.
+    # The next successful save cleans the leftovers up (the replaced generation is
+    # kept as trash for the next build to delete in the background).
     build_cache.save(metadata(requirements="r3"), _home(tmp_path, "three"))
     leftovers = sorted(p.name for p in build_cache.root.iterdir() if p.name != "current")
-    assert len(leftovers) == 1 and leftovers[0].startswith("gen-")
+    assert [name.split("-")[0] for name in leftovers] == ["gen", "trash", "trash"]
+    cache.BuildCache(tmp_path / "cache").load()  # a next build
+    build_cache.prune()
+    assert [p.name.split("-")[0] for p in build_cache.root.iterdir() if p.name != "current"] == ["gen"]
     assert json.loads((build_cache.root / "current" / "metadata.json").read_text())["requirements"] == "r3"
+
+
+def test_current_pointing_nowhere_means_discard_with_reason(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    current = build_cache.root / "current"
+    shutil.rmtree(current.resolve())
+    decision = cache.decide(build_cache.load(), metadata())
+    assert (decision.action, decision.reasons) == ("fresh", ["its current generation is missing"])
+
+
+def test_a_generation_without_its_python_tree_means_discard_with_reason(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    shutil.rmtree(build_cache.root / "current" / "python")
+    decision = cache.decide(build_cache.load(), metadata())
+    assert (decision.action, decision.reasons) == ("fresh", ["its Python environment is missing"])
+
+
+def test_the_hard_link_probe_leaves_nothing_behind(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    home = tmp_path / "build" / ".heroku"
+    assert build_cache.can_hardlink(home) is True  # one filesystem
+    assert not list(build_cache.root.iterdir()) and not list(home.iterdir())
+
+
+def test_the_installed_packages_are_remembered_but_never_a_reason_to_discard():
+    previous = cache.Previous(metadata=metadata(installed={"django": "5.2.7"}).to_json())
+    assert previous.installed == {"django": "5.2.7"}
+    assert cache.decide(previous, metadata(installed={"django": "5.2.8"})).action == "reuse"
+    assert cache.Previous(metadata={"installed": ["not", "a", "map"]}).installed is None
