@@ -313,24 +313,40 @@ def parse_facts(stdout: str) -> Optional[Dict[str, Any]]:
     return None
 
 
-def read_facts(ctx: Context, app: django.DjangoApp) -> Optional[Dict[str, Any]]:
+def _start(ctx: Context, app: django.DjangoApp) -> commands.Background:
     argv = [str(ctx.app_python), str(CHECK_SCRIPT), json.dumps(sorted(ctx.safe_config_vars()))]
-    completed = commands.capture_stdout(argv, django.django_env(ctx, app), cwd=app.manage_py.parent)
+    return commands.Background(argv, django.django_env(ctx, app), cwd=app.manage_py.parent)
+
+
+def start(ctx: Context, app: django.DjangoApp) -> Optional[commands.Background]:
+    """Start reading the facts now (they only need the settings): it overlaps collectstatic.
+    None if it could not start; run() then tries again and reports why."""
+    try:
+        return _start(ctx, app)
+    except Exception:  # noqa: BLE001 - advice only: never fails the build
+        return None
+
+
+def read_facts(ctx: Context, app: django.DjangoApp,
+               pending: Optional[commands.Background] = None) -> Optional[Dict[str, Any]]:
+    completed = (pending or _start(ctx, app)).result()
     return parse_facts(completed.stdout)
 
 
-def run(ctx: Context, app: django.DjangoApp, installed: Mapping[str, str]) -> List[Finding]:
+def run(ctx: Context, app: django.DjangoApp, installed: Mapping[str, str],
+        pending: Optional[commands.Background] = None) -> List[Finding]:
     """The step: read the settings, say what was found, warn with the fixes. Never fails the build."""
     output.step("Checking the Django settings for production")
     try:
-        return check(ctx, app, installed)
+        return check(ctx, app, installed, pending)
     except Exception as exc:  # noqa: BLE001 - advice only: a bug here must not stop a deploy
         output.detail(f"The checks could not run ({type(exc).__name__}); skipped")
         return []
 
 
-def check(ctx: Context, app: django.DjangoApp, installed: Mapping[str, str]) -> List[Finding]:
-    facts = read_facts(ctx, app)
+def check(ctx: Context, app: django.DjangoApp, installed: Mapping[str, str],
+          pending: Optional[commands.Background] = None) -> List[Finding]:
+    facts = read_facts(ctx, app, pending)
     if facts is None:
         output.detail("Could not read the settings; the checks were skipped")
         return []

@@ -10,6 +10,7 @@ import collections
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Deque, Dict, List, Mapping, Optional, Sequence
@@ -124,6 +125,32 @@ def copy_tree(source: Path, destination: Path, hardlink: bool = False) -> None:
             return
         remove_tree(destination)
     subprocess.run(["cp", "-a", str(source), str(destination)], check=True)
+
+
+class Background:
+    """A quiet child started now and collected later, so it overlaps other steps.
+
+    Its output goes to temporary files, not pipes: nothing reads it until the end,
+    and a full pipe would stall the child.
+    """
+
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Path] = None) -> None:
+        self.argv = list(argv)
+        self._stdout = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            self.argv, cwd=str(cwd) if cwd else None, env=dict(env), stdin=subprocess.DEVNULL,
+            stdout=self._stdout, stderr=self._stderr,
+        )
+
+    def result(self) -> subprocess.CompletedProcess:
+        returncode = self.process.wait()
+        texts = []
+        for handle in (self._stdout, self._stderr):
+            handle.seek(0)
+            texts.append(handle.read().decode("utf-8", errors="replace"))
+            handle.close()
+        return subprocess.CompletedProcess(self.argv, returncode, texts[0], texts[1])
 
 
 class Removal:

@@ -84,8 +84,9 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     if django_app is not None:
         django.describe(django_app)
         if not for_ci:
+            pending_checks = checks.start(ctx, django_app)
             django.collectstatic(ctx, django_app)
-            checks.run(ctx, django_app, installed)
+            checks.run(ctx, django_app, installed, pending_checks)
     plan = processes.plan(ctx.build_dir, django_app, installed)
     processes.save(ctx.build_dir, plan)
     processes.announce(ctx.build_dir, plan)

@@ -420,11 +420,14 @@ def test_step_survives_settings_that_do_not_import(step_ctx, capsys):
 def test_step_passes_config_var_names_never_values(step_ctx, monkeypatch):
     seen = {}
 
-    def fake_capture(argv, env, cwd=None):
-        seen["argv"] = list(argv)
-        return subprocess.CompletedProcess(argv, 1, stdout="", stderr="boom")
+    class FakeBackground:
+        def __init__(self, argv, env, cwd=None):
+            seen["argv"] = list(argv)
 
-    monkeypatch.setattr(commands, "capture_stdout", fake_capture)
+        def result(self):
+            return subprocess.CompletedProcess(seen["argv"], 1, stdout="", stderr="boom")
+
+    monkeypatch.setattr(commands, "Background", FakeBackground)
     ctx = step_ctx({"SECRET_KEY": "v4lue-0f-the-key", "PATH": "/evil"})
     assert checks.run(ctx, fixture_app(), {}) == []
     assert json.loads(seen["argv"][-1]) == ["SECRET_KEY"]  # PATH is denylisted, values never on argv
@@ -435,6 +438,7 @@ def test_step_never_fails_the_build(step_ctx, monkeypatch, capsys):
     def broken(argv, env, cwd=None):
         raise OSError(2, "No such file or directory")
 
-    monkeypatch.setattr(commands, "capture_stdout", broken)
-    assert checks.run(step_ctx({}), fixture_app(), {}) == []
+    monkeypatch.setattr(commands, "Background", broken)
+    assert checks.start(step_ctx({}), fixture_app()) is None  # compile starts it before collectstatic
+    assert checks.run(step_ctx({}), fixture_app(), {}, None) == []
     assert "The checks could not run (FileNotFoundError); skipped" in capsys.readouterr().out
