@@ -238,17 +238,24 @@ def test_a_build_killed_mid_install_is_followed_by_a_good_build(tiny_work, tiny_
 def test_a_build_killed_during_collectstatic_is_followed_by_a_good_build(tutorial_build, warm_work, tmp_path):
     app = copy_fixture("django_tutorial", tmp_path / "app")
     before = freeze(warm_work)
-    append_requirement(app, "six==1.17.0")
+    assert "gunicorn==23.0.0" in before
+    django_init = Path("python/lib/python3.12/site-packages/django/__init__.py")
+    in_slug, in_cache = warm_work / "slug" / ".heroku" / django_init, cache_root(warm_work) / "current" / django_init
+    assert in_slug.stat().st_ino == in_cache.stat().st_ino, "premise: the build and the cache share files"
+    # A downgrade and an addition: pip removes files from the build's environment and
+    # writes new ones, while the cache shares the old ones with it through hard links.
+    pinned = (app / "requirements.txt").read_text()
+    (app / "requirements.txt").write_text(pinned.replace("gunicorn==23.0.0", "gunicorn==22.0.0") + "six==1.17.0\n")
     old, files = current_generation(warm_work), generation_manifest(warm_work)
     output = build_killed_when(app, warm_work, r"^-----> Running collectstatic")
-    assert "Synced: 1 installed, 0 removed (+six==1.17.0)" in output
+    assert "Synced: 2 installed, 0 removed (+gunicorn==22.0.0, +six==1.17.0)" in output
     assert current_generation(warm_work) == old, "the sync was not saved: the build did not finish"
-    assert generation_manifest(warm_work) == files
+    assert generation_manifest(warm_work) == files, "the sync changed files the cache shares with the build"
 
     result = rebuild(app, warm_work)
     assert SYNC_STEP in result.output
-    assert "Synced: 1 installed, 0 removed (+six==1.17.0)" in result.output
-    assert freeze(warm_work) == before | {"six==1.17.0"}
+    assert "Synced: 2 installed, 0 removed (+gunicorn==22.0.0, +six==1.17.0)" in result.output
+    assert freeze(warm_work) == (before - {"gunicorn==23.0.0"}) | {"gunicorn==22.0.0", "six==1.17.0"}
     assert (result.work / "slug" / "staticfiles" / "staticfiles.json").is_file()
     assert_one_clean_generation(warm_work)
 

@@ -60,6 +60,19 @@ def test_release_process_migrates_on_a_fresh_dyno_filesystem(tutorial_build):
     assert not (result.work / "slug" / "db.sqlite3").exists()
 
 
+def test_the_runtime_works_after_the_move_to_app(tutorial_build):
+    _, result = tutorial_build
+    script = (
+        "head -1 /app/.heroku/python/bin/gunicorn; gunicorn --version; "
+        "python -m venv /tmp/venv && /tmp/venv/bin/python -c 'import ssl, sqlite3, ctypes; print(\"venv ok\")'"
+    )
+    code, out = run_process(result.work, script)
+    assert code == 0, out
+    assert out.splitlines()[0].startswith("#!/app/.heroku/python/bin/python")
+    assert "gunicorn (version 23.0.0)" in out
+    assert "venv ok" in out
+
+
 def test_host_interpreters_are_hidden_from_the_dyno(tutorial_build):
     _, result = tutorial_build
     code, out = run_process(result.work, "ls /root/.pyenv 2>&1; command -v python; python --version")
