@@ -6,6 +6,7 @@ the requirements: a change in any of them is a change of requirements.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Mapping, Optional, Tuple
@@ -58,14 +59,51 @@ def included_files(path: Path, _seen: Optional[set] = None) -> List[Tuple[Path, 
 
 
 def fingerprint(path: Path, settings: Mapping[str, str]) -> str:
-    """A hash of every requirements file's bytes and of the settings that change resolution."""
+    """A hash of every requirements file's bytes, of the local packages they name (whose
+    code can change while the requirement's text does not) and of the settings that
+    change resolution."""
     digest = hashlib.sha256()
     for file, kind in included_files(path):
         digest.update(f"{kind}:{file.name}\0".encode())
         digest.update(file.read_bytes())
         digest.update(b"\0")
+        for local in local_paths(file):
+            digest.update(tree_digest(local).encode())
     for key in sorted(settings):
         digest.update(f"{key}={settings[key]}\0".encode())
+    return digest.hexdigest()
+
+
+_LOCAL = re.compile(r"^(?:(?:-e|--editable)(?:\s+|=))?(?P<path>(?:\.{1,2}/|/|\.$|file:)\S*)")
+
+
+def local_paths(file: Path) -> List[Path]:
+    """Local directories or archives a requirements file installs (`-e .`, `./vendor/pkg`)."""
+    found = []
+    for line in logical_lines(_read(file)):
+        match = _LOCAL.match(line)
+        if match:
+            raw = re.sub(r"^file:(//)?", "", match.group("path")).split("#", 1)[0]
+            found.append((file.parent / raw).resolve())
+    return found
+
+
+def tree_digest(root: Path) -> str:
+    """Names and contents of the files under root (or of root itself), .git and caches excluded."""
+    digest = hashlib.sha256()
+    if root.is_file():
+        digest.update(root.read_bytes())
+        return digest.hexdigest()
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in (".git", "__pycache__", "build", ".eggs")
+                            and not d.endswith(".egg-info"))
+        for name in sorted(files):
+            path = Path(directory) / name
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                continue
     return digest.hexdigest()
 
 

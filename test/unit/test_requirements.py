@@ -86,3 +86,22 @@ def test_is_complete_lock(reqs, complete):
 
 def test_pins_canonicalise_names():
     assert requirements.pins(["Dj_Database.URL==2.3.0", "Gunicorn"]) == {"dj-database-url": "2.3.0", "gunicorn": None}
+
+
+def test_local_package_code_is_part_of_the_fingerprint(tmp_path):
+    main = write(tmp_path, "requirements.txt", "Django==5.2.8\n./vendor/plainlib\n-e .\n")
+    module = write(tmp_path, "vendor/plainlib/plainlib/__init__.py", "VALUE = 1\n")
+    write(tmp_path, "setup.py", "from setuptools import setup\nsetup()\n")
+    assert requirements.local_paths(main) == [(tmp_path / "vendor/plainlib").resolve(), tmp_path.resolve()]
+    first = requirements.fingerprint(main, {})
+    module.write_text("VALUE = 2\n")
+    assert requirements.fingerprint(main, {}) != first
+
+
+def test_pycache_and_git_do_not_change_the_fingerprint(tmp_path):
+    main = write(tmp_path, "requirements.txt", "./lib\n")
+    write(tmp_path, "lib/mod.py", "x = 1\n")
+    first = requirements.fingerprint(main, {})
+    write(tmp_path, "lib/__pycache__/mod.cpython-312.pyc", "junk")
+    write(tmp_path, "lib/.git/HEAD", "ref: refs/heads/main\n")
+    assert requirements.fingerprint(main, {}) == first
