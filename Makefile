@@ -26,9 +26,14 @@ demo: setup  ## build and run the tutorial-style fixture app
 	$(MAKE) --no-print-directory build APP=test/fixtures/django_tutorial
 	$(MAKE) --no-print-directory run APP=test/fixtures/django_tutorial
 
-test: setup  ## every test: unit (3.11 and the heroku-20 python 3.8) and integration
+test: setup  ## every test: lint, unit (3.11 and the heroku-20 python 3.8) and integration
+	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/python -m pytest test
 	$(VENV38)/bin/python -m pytest test/unit -q -p no:cacheprovider
+
+lint:  ## ruff and mypy over the buildpack and its tools
+	$(VENV)/bin/ruff check lib tools test
+	$(VENV)/bin/mypy
 
 test-unit:
 	$(VENV)/bin/python -m pytest test/unit

@@ -4,7 +4,6 @@ Other modules never read os.environ; they take a Context (or the values in it).
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Mapping, Optional

@@ -279,8 +279,10 @@ def open_store_or_cached(ctx: Context, previous: Optional[Mapping[str, Any]]) ->
     try:
         return open_store(ctx)
     except RuntimeStoreError as error:
-        usable = previous and previous.get("python_version") and previous.get("runtime")
-        if error.reason != "runtime-store::unreachable" or not usable or previous.get("stack") != ctx.stack:
+        if previous is None or error.reason != "runtime-store::unreachable":
+            raise
+        usable = previous.get("python_version") and previous.get("runtime")
+        if not usable or previous.get("stack") != ctx.stack:
             raise
         output.warning(
             f"Can't reach the runtime store: using the cached Python {previous['python_version']}.",

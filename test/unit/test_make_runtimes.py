@@ -49,7 +49,7 @@ def fake_install(versions_dir: Path, version: str) -> Path:
     write(prefix / "lib" / "pkgconfig" / f"python-{xy}.pc", f"prefix={prefix}\n")
     write(prefix / "include" / f"python{xy}" / "Python.h", "/* header */\n")
     write(std / "os.py", "# os\n")
-    write(std / f"_sysconfigdata__linux_x86_64-linux-gnu.py", f"build_time_vars = {{'prefix': '{prefix}'}}\n")
+    write(std / "_sysconfigdata__linux_x86_64-linux-gnu.py", f"build_time_vars = {{'prefix': '{prefix}'}}\n")
     write(std / f"config-{xy}-x86_64-linux-gnu" / "Makefile", f"prefix=\t{prefix}\n")
     write(std / f"config-{xy}-x86_64-linux-gnu" / f"libpython{xy}.a", "static\n")
     write(std / "ensurepip" / "__init__.py", "# ensurepip\n")
