@@ -20,15 +20,18 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import localheroku  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+TUTORIAL = REPO / "test/fixtures/django_tutorial"
+# name -> (app, requirements.txt to use instead of the app's own, requirement to add)
 APPS = {
-    "tutorial": (REPO / "test/fixtures/django_tutorial", "six==1.17.0"),
-    "large-lock": (REPO / "test/fixtures/bench_large", "six==1.17.0"),
+    "tutorial": (TUTORIAL, None, "six==1.17.0"),
+    # The tutorial project over a real-world lock of about 100 packages.
+    "large-lock": (TUTORIAL, REPO / "test/fixtures/bench_large/requirements.txt", "text-unidecode==1.3"),
 }
 TARGETS = {"warm": 0.15, "add": 0.35}
 
@@ -60,22 +63,24 @@ def compressed_size(slug: Path) -> int:
         return handle.tell()
 
 
-def with_requirement(app: Path, dest: Path, extra: str | None) -> Path:
+def with_requirement(app: Path, dest: Path, extra: str | None, lock: Path | None = None) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(app, dest)
     requirements = dest / "requirements.txt"
+    if lock is not None:
+        shutil.copy2(lock, requirements)
     if extra:
         requirements.write_text(requirements.read_text() + extra + "\n")
     return dest
 
 
-def measure_once(name: str, app: Path, extra: str, scratch: Path) -> Dict[str, float]:
+def measure_once(name: str, app: Path, lock: Path | None, extra: str, scratch: Path) -> Dict[str, float]:
     work = scratch / f"{name}-work"
     shutil.rmtree(work, ignore_errors=True)
-    base = with_requirement(app, scratch / f"{name}-app", None)
+    base = with_requirement(app, scratch / f"{name}-app", None, lock)
     figures: Dict[str, float] = {}
-    added = with_requirement(app, scratch / f"{name}-app-added", extra)
+    added = with_requirement(app, scratch / f"{name}-app-added", extra, lock)
     for key, source in (("cold", base), ("warm", base), ("add", added), ("remove", base)):
         started = time.monotonic()
         figures[f"{key}_compile"] = build_or_fail(source, work)
@@ -98,8 +103,8 @@ def main() -> int:
     results: Dict[str, Dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         for name in selected:
-            app, extra = APPS[name]
-            samples: List[Dict[str, float]] = [measure_once(name, app, extra, Path(scratch)) for _ in range(runs)]
+            app, lock, extra = APPS[name]
+            samples = [measure_once(name, app, lock, extra, Path(scratch)) for _ in range(runs)]
             figures = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
             for key in ("warm", "add", "remove"):
                 figures[f"{key}_ratio"] = figures[f"{key}_compile"] / figures["cold_compile"]
