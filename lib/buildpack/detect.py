@@ -36,17 +36,25 @@ MANAGE_PY_MAX_DEPTH = 3
 SKIPPED_DIRS = {".git", ".heroku", "node_modules", "venv", ".venv", "__pycache__", "staticfiles"}
 
 
-def find_manage_py(build_dir: Path, max_depth: int = MANAGE_PY_MAX_DEPTH) -> Optional[Path]:
-    """The shallowest manage.py (root first, then up to max_depth levels down)."""
+def manage_py_files(build_dir: Path, max_depth: int = MANAGE_PY_MAX_DEPTH) -> List[Path]:
+    """Every manage.py from the root to max_depth levels down, shallowest first."""
+    found: List[Path] = []
     level = [build_dir]
     for _ in range(max_depth + 1):
-        found = sorted(d / "manage.py" for d in level if (d / "manage.py").is_file())
-        if found:
-            return found[0]
+        found.extend(sorted(d / "manage.py" for d in level if (d / "manage.py").is_file()))
         level = sorted(
-            child for d in level for child in _subdirs(d) if child.name not in SKIPPED_DIRS
+            child
+            for d in level
+            for child in _subdirs(d)
+            if child.name not in SKIPPED_DIRS and not child.name.startswith(".")
         )
-    return None
+    return found
+
+
+def find_manage_py(build_dir: Path, max_depth: int = MANAGE_PY_MAX_DEPTH) -> Optional[Path]:
+    """The shallowest manage.py (root first, then up to max_depth levels down)."""
+    found = manage_py_files(build_dir, max_depth)
+    return found[0] if found else None
 
 
 def _subdirs(directory: Path) -> List[Path]:

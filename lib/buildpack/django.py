@@ -12,7 +12,7 @@ from typing import Dict, Iterable, List, Optional
 
 from . import build_env, collectstatic_failures, commands, django_settings, output
 from .context import Context, is_enabled
-from .detect import MANAGE_PY_MAX_DEPTH, SKIPPED_DIRS, find_manage_py
+from .detect import MANAGE_PY_MAX_DEPTH, find_manage_py, manage_py_files
 from .errors import CollectstaticError
 
 INSPECT_SCRIPT = Path(__file__).resolve().parent / "scripts" / "inspect_django.py"
@@ -50,28 +50,6 @@ class DjangoApp:
     @property
     def project_root(self) -> Path:
         return self.manage_py.parent
-
-
-def manage_py_files(build_dir: Path, max_depth: int = MANAGE_PY_MAX_DEPTH) -> List[Path]:
-    """Every manage.py up to max_depth levels down, shallowest first (for "also found")."""
-    found: List[Path] = []
-    level = [build_dir]
-    for _ in range(max_depth + 1):
-        found.extend(sorted(d / "manage.py" for d in level if (d / "manage.py").is_file()))
-        level = sorted(
-            child
-            for d in level
-            for child in _subdirs(d)
-            if child.name not in SKIPPED_DIRS and not child.name.startswith(".")
-        )
-    return found
-
-
-def _subdirs(directory: Path) -> List[Path]:
-    try:
-        return [p for p in directory.iterdir() if p.is_dir() and not p.is_symlink()]
-    except OSError:
-        return []
 
 
 def find(ctx: Context, installed: Dict[str, str]) -> Optional[DjangoApp]:
