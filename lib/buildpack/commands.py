@@ -97,11 +97,6 @@ def run(
     return Result(process.wait(), list(tail))
 
 
-def capture(argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Path] = None) -> Result:
-    """Run argv quietly; the Result's tail holds its (merged) output."""
-    return run(argv, env, cwd=cwd, echo=False)
-
-
 def capture_stdout(argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
     """Run argv and return stdout and stderr separately (for JSON-producing helpers)."""
     return subprocess.run(
@@ -170,10 +165,14 @@ class Removal:
 
 
 def remove_tree(path: Path) -> None:
+    """Remove a file, link or directory tree, even one with read-only directories
+    (an archive may carry them, and builds do not run as root)."""
     if path.is_symlink() or path.is_file():
         path.unlink()
     elif path.exists():
-        subprocess.run(["rm", "-rf", str(path)], check=True)
+        if subprocess.run(["rm", "-rf", str(path)], stderr=subprocess.DEVNULL).returncode != 0:
+            subprocess.run(["chmod", "-R", "u+rwx", str(path)], check=True)
+            subprocess.run(["rm", "-rf", str(path)], check=True)
 
 
 class Pipe:

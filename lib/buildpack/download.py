@@ -24,10 +24,8 @@ import http.client
 import io
 import os
 import posixpath
-import shutil
 import socket
 import ssl
-import stat
 import tarfile
 import tempfile
 import time
@@ -628,24 +626,6 @@ def _write_failed(archive: Path, exc: OSError) -> ArchiveError:
     return ArchiveError("Couldn't unpack the Python runtime archive.", body, "archive::extract-failed")
 
 
-def _make_removable(path: Path) -> None:
-    for root, dirs, _files in os.walk(path):
-        for name in dirs:
-            full = os.path.join(root, name)
-            if not os.path.islink(full):
-                os.chmod(full, stat.S_IMODE(os.lstat(full).st_mode) | 0o700)
-
-
-def remove_tree(path: Path) -> None:
-    """Remove a file, link or directory tree, even one with read-only directories."""
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.is_dir():
-        os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | 0o700)
-        _make_removable(path)
-        shutil.rmtree(path)
-
-
 def _leftovers(parent: Path, name: str) -> Sequence[Path]:
     if not parent.is_dir():
         return []
@@ -670,7 +650,7 @@ def install_archive(
     parent = final_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     for leftover in _leftovers(parent, final_dir.name):
-        remove_tree(leftover)
+        commands.remove_tree(leftover)
     staging = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.tmp-", dir=str(parent)))
     old = parent / f".{final_dir.name}.old-{os.getpid()}"
     try:
@@ -685,7 +665,7 @@ def install_archive(
     finally:
         for path in (staging, old):
             if os.path.lexists(path):
-                remove_tree(path)
+                commands.remove_tree(path)
 
 
 __all__ = [
@@ -699,5 +679,4 @@ __all__ = [
     "check_member",
     "MemberChecker",
     "compression_of",
-    "remove_tree",
 ]
