@@ -17,10 +17,10 @@ runtimes:  ## the local runtime store in .runtimes/ (incremental)
 	STACKS="$(STACKS)" $(PYTHON) tools/make_runtimes.py --stacks "$(STACKS)"
 
 build:  ## build APP as Heroku would, in the sandbox: make build APP=dir [STACK=..] [CONFIG="K=V ..."]
-	$(PYTHON) tools/localheroku.py build $(APP) --stack $(STACK) $(foreach kv,$(CONFIG),--config $(kv))
+	PYTHONPATH=tools $(PYTHON) -m localheroku build $(APP) --stack $(STACK)
 
 run:  ## run APP's last build at /app: release process, then web; prints the URL
-	$(PYTHON) tools/localheroku.py run $(APP) $(foreach kv,$(CONFIG),--config $(kv))
+	PYTHONPATH=tools $(PYTHON) -m localheroku --app $(APP) run
 
 demo: setup  ## build and run the tutorial-style fixture app
 	$(MAKE) --no-print-directory build APP=test/fixtures/django_tutorial
