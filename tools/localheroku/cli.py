@@ -40,8 +40,9 @@ def warn(lines: list[str]) -> None:
 
 
 def app_and_work(args: argparse.Namespace) -> tuple[Path, Path]:
-    app = Path(getattr(args, "app_dir", None) or args.app or ".").resolve()
-    return app, (Path(args.work).resolve() if args.work else default_work(app))
+    app = Path(getattr(args, "app_dir", None) or getattr(args, "app", None) or ".").resolve()
+    work = getattr(args, "work", None)
+    return app, (Path(work).resolve() if work else default_work(app))
 
 
 def split_buildpacks(text: str | None) -> list[str] | None:
@@ -85,7 +86,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     port = args.port or (int(os.environ["PORT"]) if os.environ.get("PORT") else None)
     if args.one_off:
         command = " ".join(args.one_off) if len(args.one_off) > 1 else args.one_off[0]
-        returncode, _ = run_process(work, command, dyno="run.1", config=config, interactive=True)
+        # The terminal's own stdin and stdout, as `heroku run` gives (createsuperuser prompts).
+        returncode, output = run_process(work, command, dyno="run.1", config=config, interactive=sys.stdin.isatty())
+        if not sys.stdin.isatty():
+            print(output, end="", flush=True)
         return returncode
     with start_all(work, config, port, not args.no_release, args.type or None) as dynos:
         web = next((d for d in dynos if d.name == "web.1"), None)
@@ -153,8 +157,10 @@ def cmd_images(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--app", help="the app's directory (default: the current one)")
-    common.add_argument("--work", help="where slug, cache, config and logs live (default: .local/<app>)")
+    # SUPPRESS: a subcommand's copy of an option must not reset what was given before the subcommand.
+    common.add_argument("--app", default=argparse.SUPPRESS, help="the app's directory (default: the current one)")
+    common.add_argument("--work", default=argparse.SUPPRESS,
+                        help="where slug, cache, config and logs live (default: .local/<app>)")
     top = argparse.ArgumentParser(prog="localheroku", description=__doc__, parents=[common],
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")

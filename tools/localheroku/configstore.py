@@ -15,12 +15,13 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def parse_assignments(pairs: list[str] | None) -> dict[str, str]:
     """NAME=VALUE arguments (config:set, --config)."""
     config: dict[str, str] = {}
-    for pair in pairs or []:
+    for position, pair in enumerate(pairs or [], 1):
         name, sep, value = pair.partition("=")
-        if not sep or not name or "/" in name:
-            # Only the name: the value may be a secret.
-            raise LocalHerokuError(f"config vars are set as NAME=VALUE; got an argument without '=' "
-                                   f"or with a bad name ({name[:40]!r})")
+        if not sep:  # the whole argument may be a pasted secret: never repeat it
+            raise LocalHerokuError(f"config vars are set as NAME=VALUE; argument {position} has no '='")
+        if not NAME.fullmatch(name):
+            raise LocalHerokuError(f"config vars are set as NAME=VALUE; argument {position} has a name that "
+                                   "is not letters, digits and underscores")
         config[name] = value
     return config
 
