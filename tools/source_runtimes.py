@@ -63,6 +63,8 @@ def build_script(tarball: str, prefix: str) -> str:
             f"./configure --prefix={prefix} {flags} LDFLAGS=-Wl,-rpath,{prefix}/lib > /tmp/configure.log"
             " || { tail -50 /tmp/configure.log config.log; exit 1; }; "
             "make -j2 -s > /tmp/make.log 2>&1 || { tail -80 /tmp/make.log; exit 1; }; "
+            # Say which optional modules could not be built (a missing -dev package in the image).
+            "grep -A3 'necessary bits\\|Failed to build' /tmp/make.log || true; "
             "make -s install > /tmp/install.log 2>&1 || { tail -80 /tmp/install.log; exit 1; }")
 
 

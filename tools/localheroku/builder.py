@@ -26,7 +26,7 @@ from localheroku.contract import (
     build_dir_path,
     build_env,
 )
-from localheroku.files import folder_size, link_tree, remove_tree, slug_tarball, write_env_dir
+from localheroku.files import discard, folder_size, link_tree, remove_tree, slug_tarball, write_env_dir
 from localheroku.images import TAG_PREFIX
 from localheroku.procfile import parse_procfile, parse_release_yaml
 from localheroku.runners import BuildLayout, Runner
@@ -285,8 +285,11 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
             (box.layout.tmp_host / stale).unlink(missing_ok=True)
         kept_trees = [(work_dir / "slug", build_host)] + ([] if cache_in_place else [(work_dir / "cache", cache_host)])
         for kept, fresh in kept_trees:
-            remove_tree(kept)
+            # A fresh trash dir each time: a background rm may still be busy with the previous one.
+            # Beside WORK, not in it: a copy of WORK made meanwhile must not meet a half-removed tree.
+            discard(kept, work_dir.parent / f".trash-{work_dir.name}-{os.getpid()}-{kept.name}")
             fresh.rename(kept)
+        log.say("Replaced the previous slug and cache (the old ones are removed in the background)")
         (work_dir / "export").unlink(missing_ok=True)
         if (box.scratch / f"buildpack{last}" / "export").is_file():  # what a next buildpack would source
             shutil.copy2(box.scratch / f"buildpack{last}" / "export", work_dir / "export")

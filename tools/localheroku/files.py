@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -19,6 +20,18 @@ def link_tree(source: Path, dest: Path) -> None:
 
 def remove_tree(path: Path) -> None:
     subprocess.run(["rm", "-rf", str(path)], check=True)
+
+
+def discard(path: Path, trash: Path) -> None:
+    """Move a tree aside at once and delete it in a background process: removing a replaced slug
+    and cache (tens of thousands of files) is most of a warm build's own overhead otherwise.
+    The background `rm` outlives the tool, so an interrupted build leaves nothing behind either."""
+    if not os.path.lexists(path):
+        return
+    trash.mkdir(exist_ok=True)
+    os.rename(path, trash / f"{path.name}-{os.getpid()}-{time.monotonic_ns()}")
+    subprocess.Popen(["rm", "-rf", str(trash)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def chown_tree(path: Path, uid: int, gid: int) -> None:

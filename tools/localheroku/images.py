@@ -25,7 +25,7 @@ USER_HOOK = "chroot \"$1\" useradd --uid 1000 --user-group --home-dir /app --no-
 BUILD_PACKAGES = (
     "build-essential", "ca-certificates", "curl", "dpkg-dev", "git", "libbz2-dev", "libexpat1-dev",
     "libffi-dev", "libgdbm-dev", "liblzma-dev", "libncurses-dev", "libpq-dev", "libreadline-dev",
-    "libsqlite3-dev", "libssl-dev", "patchelf", "python3", "tzdata", "uuid-dev", "xz-utils",
+    "libsqlite3-dev", "libssl-dev", "patchelf", "pkg-config", "python3", "tzdata", "uuid-dev", "xz-utils",
     "zlib1g-dev", "zstd",
 )
 # A run image: the shared libraries those builds link against, no compiler, no python3
