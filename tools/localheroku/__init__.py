@@ -17,6 +17,7 @@ from localheroku.builder import (
     build,
     default_work,
     detect,
+    prepare_build,
     recover_cache,
     runtime_store,
     scratch_layout,
@@ -34,17 +35,26 @@ from localheroku.contract import (
     dyno_command,
     run_env,
 )
-from localheroku.dyno import WebProcess, process_types, release, run_process, start_all, start_web
+from localheroku.dyno import WebProcess, free_port, process_types, release, run_process, start_all, start_web
 from localheroku.files import folder_size, read_env_dir, remove_tree, write_env_dir
 from localheroku.procfile import merge_process_types, parse_procfile, parse_release_yaml
-from localheroku.runners.sandbox import HostLayout, build_mounts, empty_file, sandbox_argv, system_mounts
+from localheroku.runners.sandbox import (
+    HostLayout,
+    build_mounts,
+    empty_file,
+    probe_host,
+    run_mounts,
+    sandbox_argv,
+    system_mounts,
+)
 from localheroku.stacks import STACK_PYTHONS
 
 __all__ = [
     "BUILDPACK_DIR", "CACHE_DIR", "ENV_DIR", "PATH", "REPO", "STACK_PYTHONS", "BuildResult", "HostLayout",
     "LocalHerokuError", "WebProcess", "build", "build_dir_path", "build_env", "build_mounts", "copy_app",
-    "copy_buildpack", "default_work", "detect", "dyno_command", "empty_file", "folder_size", "merge_process_types",
-    "parse_config", "parse_dotenv", "parse_procfile", "parse_release_yaml", "process_types", "read_env_dir",
+    "copy_buildpack", "default_work", "detect", "dyno_command", "empty_file", "folder_size", "free_port",
+    "probe_host", "run_mounts", "merge_process_types",
+    "parse_config", "parse_dotenv", "parse_procfile", "parse_release_yaml", "prepare_build", "process_types", "read_env_dir",
     "recover_cache", "release", "remove_tree", "run_env", "run_process", "runtime_store", "sandbox_argv",
     "scratch_layout", "start_all", "start_web", "system_mounts", "write_env_dir",
 ]

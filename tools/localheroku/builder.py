@@ -143,18 +143,29 @@ class BuildSandbox:
     def buildpack_layout(self, index: int) -> BuildLayout:
         return dataclasses.replace(self.layout, buildpack_host=self.scratch / f"buildpack{index}")
 
+    @property
+    def mounts(self) -> list[str]:
+        """The sandbox's bubblewrap mounts for the first buildpack (tests compose their own argv)."""
+        assert isinstance(self.runner, SandboxRunner), "only the sandbox runner has mounts"
+        return self.runner.mounts(self.stack, self.layout)
+
+    def argv(self, script: str, *args: str) -> list[str]:
+        """The first buildpack's bin/<script> as one command line (the sandbox's needs no env)."""
+        return self.invocation(0, script, *args).argv
+
     def invocation(self, index: int, script: str, *args: str, env: dict[str, str] | None = None):
         command = [f"/tmp/buildpack/bin/{script}", *args]
         return self.runner.build(self.stack, self.buildpack_layout(index), env or self.env, self.network, command)
 
 
-def prepare_build(app: Path, buildpacks: list[Path], work: Path, stack_name: str, config: dict[str, str],
+def prepare_build(app: Path, buildpacks: Path | list[Path], work: Path, stack_name: str, config: dict[str, str],
                   build_dir: str, network: bool, extra_env: dict[str, str] | None, cache_in_place: bool = False,
                   runner: Runner | None = None, log: Log | None = None,
                   host_env: Mapping[str, str] | None = None) -> BuildSandbox:
     if stack_name not in STACKS:
         raise LocalHerokuError(f"unknown stack {stack_name!r}; known: {', '.join(STACKS)}")
     stack, runner = STACKS[stack_name], runner or SandboxRunner()
+    buildpacks = buildpacks if isinstance(buildpacks, list) else [buildpacks]
     host_env = dict(os.environ if host_env is None else host_env)
     say = log.say if log else (lambda text: None)
     for needed in (app, *buildpacks):

@@ -127,12 +127,14 @@ class SandboxRunner:
 
     def build(self, stack: Stack, layout: BuildLayout, env: dict[str, str], network: bool,
               command: list[str]) -> Invocation:
-        mounts = build_mounts(probe_host(), tmp_host=str(layout.tmp_host), build_host=str(layout.build_host),
-                              build_dir=layout.build_dir, env_host=str(layout.env_host),
-                              buildpack_host=str(layout.buildpack_host),
-                              stack_python=str(PYENV_VERSIONS / stack.sandbox_python),
-                              stores=list(layout.stores), empty_file=empty_file(layout.work))
-        return Invocation(sandbox_argv(mounts, env, command, network))
+        return Invocation(sandbox_argv(self.mounts(stack, layout), env, command, network))
+
+    def mounts(self, stack: Stack, layout: BuildLayout) -> list[str]:
+        return build_mounts(probe_host(), tmp_host=str(layout.tmp_host), build_host=str(layout.build_host),
+                            build_dir=layout.build_dir, env_host=str(layout.env_host),
+                            buildpack_host=str(layout.buildpack_host),
+                            stack_python=str(PYENV_VERSIONS / stack.sandbox_python),
+                            stores=list(layout.stores), empty_file=empty_file(layout.work))
 
     def dyno(self, stack: Stack, slug_host: Path, env: dict[str, str], config: dict[str, str],
              command: list[str], work: Path, dyno: str, interactive: bool = False) -> Invocation:
