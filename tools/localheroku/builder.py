@@ -26,7 +26,7 @@ from localheroku.contract import (
     build_dir_path,
     build_env,
 )
-from localheroku.files import discard, folder_size, link_tree, remove_tree, slug_tarball, write_env_dir
+from localheroku.files import discard, link_tree, remove_tree, slug_tarball, write_env_dir
 from localheroku.images import TAG_PREFIX
 from localheroku.procfile import parse_procfile, parse_release_yaml
 from localheroku.runners import BuildLayout, Runner
@@ -307,8 +307,7 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
         record = {**box.runner.record(), "stack": box.stack.name, "source_version": box.env["SOURCE_VERSION"]}
         (work_dir / BUILD_RECORD).write_text(json.dumps(record, indent=2) + "\n")
         (work_dir / "slug.tgz").unlink(missing_ok=True)
-        if echo:  # timing and size vary between runs, so they stay out of build.log
-            log.say(f"Slug: {folder_size(work_dir / 'slug') / 2**20:.1f} MB uncompressed at {work_dir / 'slug'}")
+        log.say(f"Slug at {work_dir / 'slug'} (its size: above, from the buildpack)")
         if tarball:
             log.say("Compressing the slug, as Heroku stores it")
             size = slug_tarball(work_dir / "slug", work_dir / "slug.tgz")

@@ -144,9 +144,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a redirect (e.g. SECURE_SSL_REDIRECT's to https://) is itself the answer
+
+
 def fetch(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
-    """Any HTTP answer, 4xx and 5xx included; a host proxy must not see loopback requests."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    """Any HTTP answer, 3xx, 4xx and 5xx included; a host proxy must not see loopback requests."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
     try:
         with opener.open(url, timeout=timeout) as response:
             return response.status, response.read(200)
