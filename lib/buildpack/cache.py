@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from . import commands
+from buildpack import commands
 
 FORMAT = 1
 NAMESPACE = "django-buildpack"

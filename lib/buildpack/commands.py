@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Deque, Dict, List, Mapping, Optional, Sequence
 
-from . import output
+from buildpack import output
 
 TAIL_LINES = 200
 STACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

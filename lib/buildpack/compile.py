@@ -9,26 +9,13 @@ import time
 from pathlib import Path
 from typing import List, Mapping
 
-from . import (
-    build_env,
-    cache,
-    checks,
-    dependencies,
-    django,
-    hooks,
-    output,
-    pip_compile,
-    processes,
-    profile,
-    python_runtime,
-    python_version,
-    runtime_store,
-    slug,
-    source_tree,
-    tool_versions,
-)
-from . import requirements as requirements_files
-from .context import Context
+from buildpack import build_env, cache, output
+from buildpack.app import hooks, processes, profile, slug, source_tree
+from buildpack.context import Context
+from buildpack.dependencies import pip, pip_compile, tool_versions
+from buildpack.dependencies import requirements as requirements_files
+from buildpack.django import collectstatic, project, settings_advice
+from buildpack.python import runtime, runtime_store, stacks, versions
 
 
 def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") -> int:
@@ -36,7 +23,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     ctx = Context.from_args(argv, environ)
     for_ci = command == "test-compile"
 
-    stack_warning = python_version.check_stack(ctx.stack)
+    stack_warning = stacks.check_stack(ctx.stack)
     if stack_warning:
         output.warning(*stack_warning)
     source_tree.refuse_committed_environments(ctx.build_dir)
@@ -48,7 +35,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
 
     store = runtime_store.open_store_or_cached(ctx, previous.metadata)
     arch = runtime_store.machine_arch()
-    chosen = python_version.select_version(
+    chosen = versions.select_version(
         ctx, store.available_versions(ctx.stack, arch), previous_version, datetime.date.today()
     )
     archive = store.archive_for(chosen.version, ctx.stack, arch)
@@ -67,8 +54,8 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
 
     build_env.link_app_home(ctx)
     if decision.action == "fresh":
-        python_runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
-        dependencies.install_pip(ctx, chosen.version)
+        runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
+        pip.install_pip(ctx, chosen.version)
     else:
         build_cache.restore(previous, ctx.python_home.parent)
     requirements_file = None
@@ -77,16 +64,16 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     else:
         output.step("No requirements.txt: no packages to install")
     known = previous.installed if decision.action != "fresh" else None
-    installed = current.installed = dependencies.install(ctx, requirements_file, decision.action, known)
-    dependencies.fix_build_paths(ctx)
+    installed = current.installed = pip.install(ctx, requirements_file, decision.action, known)
+    pip.fix_build_paths(ctx)
 
-    django_app = django.find(ctx, installed)
+    django_app = project.find(ctx, installed)
     if django_app is not None:
-        django.describe(django_app)
+        project.describe(django_app)
         if not for_ci:
-            pending_checks = checks.start(ctx, django_app)
-            django.collectstatic(ctx, django_app)
-            checks.run(ctx, django_app, installed, pending_checks)
+            pending_checks = settings_advice.start(ctx, django_app)
+            collectstatic.collectstatic(ctx, django_app)
+            settings_advice.run(ctx, django_app, installed, pending_checks)
     plan = processes.plan(ctx.build_dir, django_app, installed)
     processes.save(ctx.build_dir, plan)
     processes.announce(ctx.build_dir, plan)
@@ -114,7 +101,7 @@ def find_requirements(ctx: Context, for_ci: bool) -> List[Path]:
     elif source.is_file():
         found = [source]
     else:
-        error = dependencies.unsupported_lockfile_error(ctx.build_dir)
+        error = pip.unsupported_lockfile_error(ctx.build_dir)
         if error is not None:
             raise error
         found = []
