@@ -18,7 +18,6 @@ then runs that instead of bin/test.
 """
 from __future__ import annotations
 
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,8 @@ from typing import Dict, List, Mapping, Optional, Set
 
 from buildpack import commands, output
 from buildpack.commands import STACK_PATH
-from buildpack.context import Context, read_config_vars
+from buildpack.context import Context
+from buildpack.dependencies.requirements import canonical_name
 from buildpack.django.project import find_manage_py
 from buildpack.errors import CiPythonMissingError
 
@@ -46,10 +46,6 @@ class Runner:
     argv: List[str]
     directory: str  # relative to the build dir
     reason: str
-
-
-def canonical_name(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def installed_names(python_home: Path) -> Set[str]:
@@ -90,16 +86,8 @@ def runner_env(environ: Mapping[str, str], config_vars: Mapping[str, str], build
     return env
 
 
-def context(argv: List[str], environ: Mapping[str, str]) -> Context:
-    build_dir = Path(argv[0]).resolve() if argv else Path.cwd()
-    env_dir = Path(argv[1]) if len(argv) > 1 and argv[1] else None
-    buildpack_dir = Path(environ.get("BUILDPACK_DIR") or Path(__file__).resolve().parents[2])
-    return Context(build_dir=build_dir, cache_dir=None, env_dir=env_dir, buildpack_dir=buildpack_dir,
-                   stack=environ.get("STACK", ""), environ=dict(environ), config_vars=read_config_vars(env_dir))
-
-
 def main(argv: List[str], environ: Mapping[str, str], command: str = "test") -> int:
-    ctx = context(argv, environ)
+    ctx = Context.from_test_args(argv, environ)
     if not (ctx.python_home / "bin" / "python").exists():
         raise CiPythonMissingError(
             "bin/test found no Python in the build.",

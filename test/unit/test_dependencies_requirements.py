@@ -71,19 +71,6 @@ def test_unnameable_line_makes_top_level_unknown(tmp_path):
     assert requirements.top_level(write(tmp_path, "r.txt", "Django\n-e .\n")) is None
 
 
-@pytest.mark.parametrize(
-    "reqs, complete",
-    [
-        (["Django==5.2.8", "asgiref==3.8.1"], True),
-        (["Django==5.2.8", "asgiref>=3"], False),
-        (["Django==5.2.8 ; python_version > '3'"], True),
-        ([], False),
-    ],
-)
-def test_is_complete_lock(reqs, complete):
-    assert requirements.is_complete_lock(reqs) is complete
-
-
 def test_pins_canonicalise_names():
     assert requirements.pins(["Dj_Database.URL==2.3.0", "Gunicorn"]) == {"dj-database-url": "2.3.0", "gunicorn": None}
 

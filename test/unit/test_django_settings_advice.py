@@ -287,7 +287,7 @@ def test_deploy_check_errors_get_a_warning_block():
     ],
 )
 def test_parse_facts_takes_the_last_json_line(stdout, expected):
-    assert advice.parse_facts(stdout) == expected
+    assert commands.last_json_object(stdout) == expected
 
 
 # --- the real script, under a python with Django, against the fixture's settings modules ---
@@ -306,7 +306,7 @@ def _run_script(module: str, config_json: str) -> str:
     completed = subprocess.run([DJANGO_PYTHON, str(advice.CHECK_SCRIPT), json.dumps(names)], cwd=FIXTURE, env=env,
                                capture_output=True, text=True, check=False)
     assert completed.returncode == 0, completed.stderr
-    found = advice.parse_facts(completed.stdout)
+    found = commands.last_json_object(completed.stdout)
     assert found is not None, completed.stdout
     return json.dumps(found)
 
@@ -352,7 +352,7 @@ def test_script_describes_the_secret_key_without_its_value():
         capture_output=True, text=True, check=True)
     assert GOOD_KEY not in completed.stdout + completed.stderr
     assert "hunter2" not in completed.stdout + completed.stderr
-    key = advice.parse_facts(completed.stdout)["secret_key"]
+    key = commands.last_json_object(completed.stdout)["secret_key"]
     assert key == {"length": len(GOOD_KEY), "unique_characters": len(set(GOOD_KEY)), "insecure_prefix": False,
                    "from_config_var": True}
 

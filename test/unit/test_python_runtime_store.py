@@ -14,6 +14,7 @@ from typing import Dict
 import pytest
 
 from buildpack import fetch
+from buildpack.cache import Recorded
 from buildpack.python import official_versions, runtime_store
 from buildpack.context import Context
 from buildpack.errors import RuntimeIncompatibleError, RuntimeStoreError, StackUnknownError
@@ -373,7 +374,7 @@ def test_an_unreachable_store_falls_back_to_the_cached_runtime(tmp_path):
     from buildpack.context import Context
 
     ctx = Context.from_args([str(tmp_path)], {"PYTHON_RUNTIMES_URL": "http://127.0.0.1:1/", "STACK": "heroku-22"})
-    previous = {"python_version": "3.12.1", "runtime": "sha-x", "stack": "heroku-22"}
+    previous = Recorded(stack="heroku-22", python_version="3.12.1", runtime="sha-x")
     store = runtime_store.open_store_or_cached(ctx, previous)
     assert store.available_versions("heroku-22", "amd64") == ["3.12.1"]
     assert store.archive_for("3.12.1", "heroku-22", "amd64").identity == "sha-x"
@@ -386,7 +387,7 @@ def test_an_unreachable_store_without_a_usable_cache_is_an_error(tmp_path):
     from buildpack.context import Context
 
     ctx = Context.from_args([str(tmp_path)], {"PYTHON_RUNTIMES_URL": "http://127.0.0.1:1/", "STACK": "heroku-22"})
-    for previous in (None, {"python_version": "3.12.1", "runtime": "sha-x", "stack": "heroku-20"}):
+    for previous in (None, Recorded(stack="heroku-20", python_version="3.12.1", runtime="sha-x")):
         with pytest.raises(RuntimeStoreError) as caught:
             runtime_store.open_store_or_cached(ctx, previous)
         assert caught.value.reason == "runtime-store::unreachable"

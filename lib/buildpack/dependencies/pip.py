@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from buildpack import build_env, commands, output
+from buildpack.cache import Action
 from buildpack.context import Context
 from buildpack.dependencies import requirements, tool_versions
 from buildpack.errors import DependenciesError
@@ -205,20 +206,20 @@ def describe_changes(before: Dict[str, str], after: Dict[str, str]) -> str:
 
 
 def install(
-    ctx: Context, requirements_file: Optional[Path], action: str, known: Optional[Dict[str, str]] = None
+    ctx: Context, requirements_file: Optional[Path], action: Action, known: Optional[Dict[str, str]] = None
 ) -> Dict[str, str]:
     """Install the requirements (fresh or sync; reuse installs nothing) and return what is
     installed, name -> version. `known` is what the cache says the environment holds.
     No requirements file means no packages: a sync then removes all but pip."""
-    if action == "reuse":
+    if action == Action.REUSE:
         return known if known is not None else inspect(ctx, None).installed
     top = requirements.top_level(requirements_file) if requirements_file is not None else []
     before: Dict[str, str] = {}
-    if action == "sync":
+    if action == Action.SYNC:
         before = known if known is not None else inspect(ctx, None).installed
     if requirements_file is not None:
         output.step(f"Installing requirements with pip (from {requirements_file.name})")
-        if action == "sync" and top is None:
+        if action == Action.SYNC and top is None:
             # A requirement pip names only once it is built (a path, a URL without #egg=):
             # the closure of what is needed cannot be known, so nothing would ever be
             # removed. Start from an empty environment instead.
@@ -226,9 +227,9 @@ def install(
             uninstall(ctx, sorted(name for name in before if name != "pip"))
         pip_install(ctx, requirements_file)
     environment = inspect(ctx, top)
-    removed = remove_extras(ctx, environment) if action == "sync" else []
+    removed = remove_extras(ctx, environment) if action == Action.SYNC else []
     after = {name: version for name, version in environment.installed.items() if name not in removed}
-    if action == "sync":
+    if action == Action.SYNC:
         output.detail(describe_changes(before, after))
     return after
 

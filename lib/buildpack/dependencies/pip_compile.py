@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import List
 
-from buildpack import build_env, commands, output
+from buildpack import build_env, commands, output, version_numbers
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import requirements, tool_versions
@@ -33,7 +33,7 @@ def warn_if_stale(txt: Path, source: Path) -> None:
 
 
 def compile_requirements(ctx: Context, source: Path, target: Path, build_cache: BuildCache, python_version: str) -> Path:
-    minor = ".".join(python_version.split(".")[:2])
+    minor = version_numbers.minor(python_version)
     # Nested -r/-c files and the index settings change the resolution as much as
     # requirements.in itself does, and so does the pip-tools version.
     inputs = requirements.fingerprint(source, ctx.pip_config_vars())

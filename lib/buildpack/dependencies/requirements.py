@@ -152,11 +152,6 @@ def pins(requirements: List[str]) -> Dict[str, Optional[str]]:
     return result
 
 
-def is_complete_lock(requirements: List[str]) -> bool:
-    """Every requirement pinned with == (as pip-compile and `uv export` write)."""
-    exact = pins(requirements)
-    return bool(exact) and all(version is not None for version in exact.values())
-
-
 def canonical_name(name: str) -> str:
+    """A distribution name as PEP 503 compares it: "Django_Rest.Framework" -> "django-rest-framework"."""
     return re.sub(r"[-_.]+", "-", name).lower()

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Dict, Tuple
 
+from buildpack import version_numbers
+
 # (minimum Python (major, minor), version)
 PIP = (((3, 10), "26.3"), ((3, 9), "25.3"), ((3, 8), "25.0.1"))
 PIP_TOOLS = (((3, 10), "7.6.2"), ((3, 9), "7.5.2"), ((3, 8), "7.4.1"))
 
 
 def _pick(table: Tuple[Tuple[Tuple[int, int], str], ...], python_version: str) -> str:
-    major, minor = (int(part) for part in python_version.split(".")[:2])
     for minimum, version in table:
-        if (major, minor) >= minimum:
+        if version_numbers.release(python_version) >= minimum:
             return version
     return table[-1][1]
 

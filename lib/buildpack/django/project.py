@@ -6,7 +6,6 @@ the build log with its source, and feeds the default process types (app/processe
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -117,12 +116,10 @@ def ask_django(ctx: Context, app: DjangoApp) -> Dict[str, object]:
     completed = commands.capture_stdout(
         [str(ctx.app_python), str(INSPECT_SCRIPT)], django_env(ctx, app), cwd=app.project_root
     )
-    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
-    try:
-        report = json.loads(lines[-1])
-    except (IndexError, ValueError):
+    report = commands.last_json_object(completed.stdout)
+    if report is None:
         return {"error": {"type": f"the inspection exited with status {completed.returncode}", "location": None}}
-    return report if isinstance(report, dict) else {"error": {"type": "unreadable report", "location": None}}
+    return report
 
 
 def introspect(ctx: Context, app: DjangoApp) -> None:

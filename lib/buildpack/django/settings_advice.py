@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
 
-from buildpack import commands, output
+from buildpack import commands, output, version_numbers
 from buildpack.context import Context
 from buildpack.django import project
 
@@ -199,20 +199,12 @@ def logging_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
     )
 
 
-def version_tuple(version: str) -> tuple:
-    parts = []
-    for part in version.split(".")[:2]:
-        digits = "".join(ch for ch in part if ch.isdigit())
-        parts.append(int(digits or 0))
-    return tuple(parts)
-
-
 def settings_helper_findings(installed: Mapping[str, str], django_version: Optional[str]) -> List[Finding]:
     found = []
     for name in SETTINGS_HELPERS:
         if name not in installed:
             continue
-        if django_version and version_tuple(django_version) >= (5, 1):
+        if django_version and version_numbers.release(django_version) >= (5, 1):
             effect = (
                 f"This app has Django {django_version}, which ignores that setting: the\n"
                 "compressed, cache-busting WhiteNoise storage it asks for is silently\n"
@@ -302,18 +294,6 @@ def deploy_errors_finding(issues: Iterable[Mapping[str, Any]]) -> Optional[Findi
     )
 
 
-def parse_facts(stdout: str) -> Optional[Dict[str, Any]]:
-    """The script's JSON is its last line (the app's settings may print before it)."""
-    for line in reversed(stdout.splitlines()):
-        if line.startswith("{"):
-            try:
-                value = json.loads(line)
-            except ValueError:
-                return None
-            return value if isinstance(value, dict) else None
-    return None
-
-
 def _start(ctx: Context, app: project.DjangoApp) -> commands.Background:
     argv = [str(ctx.app_python), str(CHECK_SCRIPT), json.dumps(sorted(ctx.safe_config_vars()))]
     return commands.Background(argv, project.django_env(ctx, app), cwd=app.manage_py.parent)
@@ -331,7 +311,7 @@ def start(ctx: Context, app: project.DjangoApp) -> Optional[commands.Background]
 def read_facts(ctx: Context, app: project.DjangoApp,
                pending: Optional[commands.Background] = None) -> Optional[Dict[str, Any]]:
     completed = (pending or _start(ctx, app)).result()
-    return parse_facts(completed.stdout)
+    return commands.last_json_object(completed.stdout)
 
 
 def run(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str],

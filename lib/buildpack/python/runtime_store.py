@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
-from buildpack import fetch, output
+from buildpack import fetch, output, version_numbers
+from buildpack.cache import Recorded
 from buildpack.context import Context
 from buildpack.python import official_versions, stacks
-from buildpack.errors import DownloadError, RuntimeIncompatibleError, RuntimeStoreError
+from buildpack.errors import DownloadError, RuntimeIncompatibleError, RuntimeStoreError, RuntimeStoreUnreachableError
 
 DEFAULT_BASE_URL = "https://heroku-buildpack-python.s3.dualstack.us-east-1.amazonaws.com"
 SETTING = "PYTHON_RUNTIMES_URL"
@@ -32,7 +33,6 @@ INDEX_FORMAT = 1
 # S3 answers 403, not 404, for a missing key when listing is not public.
 OFFICIAL_MISSING_STATUSES = (403, 404, 410)
 
-_VERSION = re.compile(r"(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
@@ -60,10 +60,6 @@ class IndexEntry:
     sha256: str
     size: Optional[int]
     requires: Mapping[str, Optional[str]]
-
-
-def _version_key(version: str) -> Tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
 
 
 class Store:
@@ -104,7 +100,7 @@ class IndexedStore(Store):
         return {e.version: e for e in self.entries if e.arch == arch and stack in e.stacks}
 
     def available_versions(self, stack: str, arch: str) -> List[str]:
-        return sorted(self._matching(stack, arch), key=_version_key)
+        return sorted(self._matching(stack, arch), key=version_numbers.numbers)
 
     def archive_for(self, version: str, stack: str, arch: str) -> RuntimeArchive:
         entry = self._matching(stack, arch).get(version)
@@ -163,7 +159,7 @@ def _entry(raw: Any, position: int, index_url: str) -> IndexEntry:
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise _invalid(index_url, f"{where} has no {key!r} string")
     version, file, sha256 = raw["version"], raw["file"], raw["sha256"].lower()
-    if not _VERSION.fullmatch(version):
+    if version_numbers.exact(version) is None:
         raise _invalid(index_url, f"{where} has version {version!r}, not X.Y.Z")
     if not _SHA256.fullmatch(sha256):
         raise _invalid(index_url, f"{where} ({version}) has a sha256 that is not 64 hex digits")
@@ -245,9 +241,7 @@ def open_store(ctx: Context, policy: fetch.FetchPolicy = fetch.SMALL_FILE_POLICY
             f"   that it is up (its index.json must be readable).\n"
             f"2. Or unset PYTHON_RUNTIMES_URL to use Heroku's runtimes."
         )
-        raise RuntimeStoreError(
-            f"Can't reach the runtime store at {fetch.display_url(base)}.", body, "runtime-store::unreachable"
-        ) from None
+        raise RuntimeStoreUnreachableError(f"Can't reach the runtime store at {fetch.display_url(base)}.", body) from None
     return IndexedStore(base, parse_index(data, index_url))
 
 
@@ -275,23 +269,20 @@ class CachedStore(Store):
                               identity=self.identity, store=self.display)
 
 
-def open_store_or_cached(ctx: Context, previous: Optional[Mapping[str, Any]]) -> Store:
+def open_store_or_cached(ctx: Context, previous: Optional[Recorded]) -> Store:
     """open_store, falling back to the previous build's runtime when the store is unreachable."""
     try:
         return open_store(ctx)
-    except RuntimeStoreError as error:
-        if previous is None or error.reason != "runtime-store::unreachable":
-            raise
-        usable = previous.get("python_version") and previous.get("runtime")
-        if not usable or previous.get("stack") != ctx.stack:
+    except RuntimeStoreUnreachableError as error:
+        if previous is None or not (previous.python_version and previous.runtime) or previous.stack != ctx.stack:
             raise
         output.warning(
-            f"Can't reach the runtime store: using the cached Python {previous['python_version']}.",
-            f"{error.title}\n\nThe previous build's Python {previous['python_version']} is in the\n"
+            f"Can't reach the runtime store: using the cached Python {previous.python_version}.",
+            f"{error.title}\n\nThe previous build's Python {previous.python_version} is in the\n"
             "build cache, so this build goes on with it. A build that needs\n"
             "another version will fail until the store is back.",
         )
-        return CachedStore(base_url(ctx), str(previous["python_version"]), str(previous["runtime"]))
+        return CachedStore(base_url(ctx), previous.python_version, previous.runtime)
 
 
 # --- The machine -----------------------------------------------------------------------------
@@ -344,12 +335,6 @@ def this_machine(lib_dirs: Sequence[str] = LIB_DIRS) -> MachineFacts:
     return MachineFacts(glibc=_glibc_version(), openssl=openssl_majors(lib_dirs), arch=machine_arch())
 
 
-def _parse_glibc(text: Optional[str]) -> Optional[Tuple[int, ...]]:
-    if not text or not re.fullmatch(r"\d+(?:\.\d+)*", text):
-        return None
-    return tuple(int(part) for part in text.split("."))
-
-
 def check_compatible(archive: RuntimeArchive, machine: MachineFacts, stack: Optional[str] = None) -> None:
     """Refuse an archive built for a newer system than this machine (pure).
 
@@ -360,7 +345,7 @@ def check_compatible(archive: RuntimeArchive, machine: MachineFacts, stack: Opti
     problems = []
     if archive.arch and machine.arch and archive.arch != machine.arch:
         problems.append(f"it is built for {archive.arch}, but {where} is {machine.arch}")
-    needed, have = _parse_glibc(archive.requires.get("glibc")), _parse_glibc(machine.glibc)
+    needed, have = version_numbers.numbers(archive.requires.get("glibc")), version_numbers.numbers(machine.glibc)
     if needed and have and needed > have:
         problems.append(
             f"it needs glibc {archive.requires['glibc']}, but {where} has glibc {machine.glibc}"
@@ -379,7 +364,7 @@ def check_compatible(archive: RuntimeArchive, machine: MachineFacts, stack: Opti
     else:
         why = "A runtime built on a newer system does not run on an older one."
         newer = [name for name, info in stacks.STACKS.items()
-                 if (not needed or (_parse_glibc(info.glibc) or ()) >= needed)
+                 if (not needed or version_numbers.numbers(info.glibc) >= needed)
                  and (not openssl or info.openssl == openssl) and name != stack]
         first = (f"Move the app to {' or '.join(newer)}: heroku stack:set {newer[-1]}" if newer
                  else "Move the app to a newer stack")

@@ -13,6 +13,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from buildpack.errors import PythonVersionError
 from buildpack.output import fill, quote
+from buildpack.version_numbers import INTEGER, PYTHON_VERSION
 
 RUNTIME_TXT = "runtime.txt"
 PYTHON_VERSION_FILE = ".python-version"
@@ -57,9 +58,8 @@ class Requests:
 
 # --- Parsing ---------------------------------------------------------------------------------
 
-_INT = r"(?:0|[1-9][0-9]*)"
-VERSION = re.compile(rf"({_INT})\.({_INT})(?:\.({_INT}))?")
-_RUNTIME_TXT = re.compile(rf"python-({_INT})\.({_INT})(?:\.({_INT}))?", re.IGNORECASE)
+_INT = INTEGER
+_RUNTIME_TXT = re.compile("python-" + PYTHON_VERSION.pattern, re.IGNORECASE)
 # Something that reads as a version, with or without a prefix: for spotting "two versions".
 _VERSIONISH = re.compile(r"(?i)^(?:c?python[-_@=:~]*)?\d+\.\d+(?:\.\d+)?$")
 
@@ -126,7 +126,7 @@ def _empty(source: str, had_comments: bool) -> PythonVersionError:
 
 def _hint(line: str, source: str) -> str:
     """Why `line` is not a version, in one or two sentences, with the fix when there is one."""
-    bare = VERSION.fullmatch(line)
+    bare = PYTHON_VERSION.fullmatch(line)
     prefixed = re.fullmatch(rf"(?i)c?python[\s_=:~@-]*=?\s*({_INT}\.{_INT}(?:\.{_INT})?)", line)
     if source == RUNTIME_TXT and bare:
         return f"runtime.txt needs the 'python-' prefix: write {spelled(source, line)}"
@@ -205,9 +205,9 @@ def parse_python_version_file(text: str) -> VersionRequest:
     if len(lines) > 1 or len(versions) > 1:
         raise _multiple(source, lines if len(lines) > 1 else versions)
     line = lines[0]
-    match = VERSION.fullmatch(line)
+    match = PYTHON_VERSION.fullmatch(line)
     if not match:
-        if "#" in line and VERSION.fullmatch(line.split("#", 1)[0].strip()):
+        if "#" in line and PYTHON_VERSION.fullmatch(line.split("#", 1)[0].strip()):
             raise _malformed(source, line, "Put comments on their own line, starting with #.")
         raise _malformed(source, line, _hint(line, source))
     major, minor, patch = match.groups()

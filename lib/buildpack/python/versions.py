@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from buildpack import output
+from buildpack import output, version_numbers
 from buildpack.context import Context
 from buildpack.errors import PythonVersionError, RuntimeStoreError
 from buildpack.output import fill, quote
+from buildpack.version_numbers import PYTHON_VERSION, dotted
 from buildpack.python.version_files import (
     PYTHON_VERSION_FILE,
     RUNTIME_TXT,
-    VERSION,
     Requests,
     VersionRequest,
     read_requests,
@@ -63,26 +63,14 @@ class ChosenVersion:
 
     @property
     def minor(self) -> str:
-        return ".".join(self.version.split(".")[:2])
+        return version_numbers.minor(self.version)
 
 
 # --- Resolution ------------------------------------------------------------------------------
 
 
-def parse_version(text: str) -> Optional[Version]:
-    """(3, 12, 8) for '3.12.8'; None for anything else."""
-    match = VERSION.fullmatch(text.strip()) if isinstance(text, str) else None
-    if not match or match.group(3) is None:
-        return None
-    return (int(match.group(1)), int(match.group(2)), int(match.group(3)))
-
-
-def _fmt(version: Sequence[int]) -> str:
-    return ".".join(str(part) for part in version)
-
-
 def _sorted_versions(available: Sequence[str]) -> List[Version]:
-    parsed = {parse_version(text) for text in available}
+    parsed = {version_numbers.exact(text) for text in available}
     return sorted(v for v in parsed if v is not None)
 
 
@@ -110,34 +98,34 @@ def _fix_steps(request: VersionRequest, suggestion: str) -> str:
 
 def _available_list(versions: Sequence[Version]) -> str:
     minors = _minors(versions)
-    return "Available: " + ", ".join(_fmt(m) for m in minors) + f" (newest: {_fmt(max(versions))})."
+    return "Available: " + ", ".join(dotted(m) for m in minors) + f" (newest: {dotted(max(versions))})."
 
 
 def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
     wanted = (request.major, request.minor)
-    newest_minor = _fmt(_newest_supported_minor(versions))
+    newest_minor = dotted(_newest_supported_minor(versions))
     if wanted < OLDEST_SUPPORTED:
         eol = EOL_DATES.get(wanted)
         why = f"reached its end of life on {eol.isoformat()} and " if eol else ""
         found = fill(
-            f"{request.source} asks for {quote(request.raw)}. Python {_fmt(wanted)} {why}can't "
+            f"{request.source} asks for {quote(request.raw)}. Python {dotted(wanted)} {why}can't "
             f"run current versions of pip and Django; this buildpack installs "
-            f"Python {_fmt(OLDEST_SUPPORTED)} and newer."
+            f"Python {dotted(OLDEST_SUPPORTED)} and newer."
         )
         body = f"{found}\n\n{_fix_steps(request, newest_minor)}\n\n{_available_list(versions)}"
         raise PythonVersionError(
-            f"Python {_fmt(wanted)} isn't supported.", body, "python-version::unsupported"
+            f"Python {dotted(wanted)} isn't supported.", body, "python-version::unsupported"
         )
     if wanted not in _minors(versions):
         if wanted > max(_minors(versions)):
-            title = f"Python {_fmt(wanted)} isn't available yet."
+            title = f"Python {dotted(wanted)} isn't available yet."
             why = (
-                f"The runtime store has no Python {_fmt(wanted)}: it may not be released "
+                f"The runtime store has no Python {dotted(wanted)}: it may not be released "
                 f"yet, or this buildpack does not know about it yet."
             )
         else:
-            title = f"Python {_fmt(wanted)} isn't available for this stack."
-            why = f"The runtime store has no Python {_fmt(wanted)} for this stack."
+            title = f"Python {dotted(wanted)} isn't available for this stack."
+            why = f"The runtime store has no Python {dotted(wanted)} for this stack."
         body = (
             f"{fill(f'{request.source} asks for {quote(request.raw)}. {why}')}\n\n"
             f"{_fix_steps(request, newest_minor)}\n\n{_available_list(versions)}"
@@ -155,23 +143,23 @@ def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
     higher = [v for v in same_minor if v > exact]
     nearest = ([max(lower)] if lower else []) + ([min(higher)] if higher else [])
     newest = max(same_minor)
-    listed = ", ".join(_fmt(v) for v in nearest)
+    listed = ", ".join(dotted(v) for v in nearest)
     if newest not in nearest:
-        listed += f" (newest {_fmt(wanted)}: {_fmt(newest)})"
+        listed += f" (newest {dotted(wanted)}: {dotted(newest)})"
     found = fill(
         f"{request.source} asks for {quote(request.raw)}, but the runtime store has no "
-        f"Python {_fmt(exact)} for this stack."
+        f"Python {dotted(exact)} for this stack."
     )
     body = (
         f"{found}\n\n"
         f"Nearest available: {listed}.\n\n"
         f"To fix this:\n"
-        f"1. Change {request.source} to {spelled(request.source, _fmt(wanted))}: every build\n"
-        f"   then gets the newest {_fmt(wanted)} patch release.\n"
+        f"1. Change {request.source} to {spelled(request.source, dotted(wanted))}: every build\n"
+        f"   then gets the newest {dotted(wanted)} patch release.\n"
         f"2. Or pin one of the versions above."
     )
     raise PythonVersionError(
-        f"Python {_fmt(exact)} isn't available.", body, "python-version::patch-unavailable"
+        f"Python {dotted(exact)} isn't available.", body, "python-version::patch-unavailable"
     )
 
 
@@ -220,38 +208,38 @@ def choose(
 
     request = requests.request
     if request is not None:
-        return ChosenVersion(_fmt(_resolve(request, versions)), request.source, request.version, tuple(notes))
+        return ChosenVersion(dotted(_resolve(request, versions)), request.source, request.version, tuple(notes))
 
     default = _default(versions, default_minor)
-    previous_version = parse_version(previous) if previous else None
+    previous_version = version_numbers.exact(previous) if previous else None
     if previous_version is not None and previous_version[:2] >= OLDEST_SUPPORTED:
         if previous_version in versions:
-            return ChosenVersion(_fmt(previous_version), SOURCE_PREVIOUS, None, tuple(notes))
+            return ChosenVersion(dotted(previous_version), SOURCE_PREVIOUS, None, tuple(notes))
         newest = _newest_patch(versions, previous_version[:2])
         if newest is not None:
             notes.append((
-                f"Python {previous} is no longer available; using {_fmt(newest)}.",
+                f"Python {previous} is no longer available; using {dotted(newest)}.",
                 f"The previous build used Python {previous}, which the runtime store\n"
                 f"no longer offers for this stack, so this build uses the newest\n"
-                f"{_fmt(newest[:2])} release instead.\n\n"
+                f"{dotted(newest[:2])} release instead.\n\n"
                 f"To choose the version yourself, add a .python-version file\n"
-                f"containing e.g. {_fmt(newest[:2])}.",
+                f"containing e.g. {dotted(newest[:2])}.",
             ))
-            return ChosenVersion(_fmt(newest), SOURCE_PREVIOUS, None, tuple(notes))
+            return ChosenVersion(dotted(newest), SOURCE_PREVIOUS, None, tuple(notes))
         notes.append((
-            f"Python {_fmt(previous_version[:2])} is no longer available; using {_fmt(default)}.",
+            f"Python {dotted(previous_version[:2])} is no longer available; using {dotted(default)}.",
             f"The previous build used Python {previous}, but the runtime store has\n"
-            f"no Python {_fmt(previous_version[:2])} for this stack, so this build uses the\n"
-            f"default, Python {_fmt(default)}.\n\n"
+            f"no Python {dotted(previous_version[:2])} for this stack, so this build uses the\n"
+            f"default, Python {dotted(default)}.\n\n"
             f"To choose the version yourself, add a .python-version file\n"
-            f"containing e.g. {_fmt(default[:2])}.",
+            f"containing e.g. {dotted(default[:2])}.",
         ))
-    return ChosenVersion(_fmt(default), SOURCE_DEFAULT, None, tuple(notes))
+    return ChosenVersion(dotted(default), SOURCE_DEFAULT, None, tuple(notes))
 
 
 def _default(versions: Sequence[Version], default_minor: Optional[str]) -> Version:
     if default_minor:
-        match = VERSION.fullmatch(default_minor.strip())
+        match = PYTHON_VERSION.fullmatch(default_minor.strip())
         if match:
             newest = _newest_patch(versions, (int(match.group(1)), int(match.group(2))))
             if newest is not None:
@@ -285,7 +273,7 @@ def eol_warning(
     `source` is where the version came from (to say which file to edit);
     `newest` the minor to suggest ('3.14'; by default the newest one still supported).
     """
-    parsed = VERSION.fullmatch(version.strip())
+    parsed = PYTHON_VERSION.fullmatch(version.strip())
     if not parsed:
         return None
     minor = (int(parsed.group(1)), int(parsed.group(2)))
@@ -297,8 +285,8 @@ def eol_warning(
         return None
     if newest is None:
         current = [m for m, end in EOL_DATES.items() if end > today]
-        newest = _fmt(max(current)) if current else _fmt(max(EOL_DATES))
-    newest_parsed = VERSION.fullmatch(newest)
+        newest = dotted(max(current)) if current else dotted(max(EOL_DATES))
+    newest_parsed = PYTHON_VERSION.fullmatch(newest)
     if newest_parsed and (int(newest_parsed.group(1)), int(newest_parsed.group(2))) <= minor:
         # Nothing newer is available yet: say so rather than suggest the same version.
         step = "1. Watch for a newer Python release and change the version then."
@@ -308,15 +296,15 @@ def eol_warning(
     else:
         step = f"1. Add a .python-version file containing {newest}."
     if days_left <= 0:
-        title = f"Python {_fmt(minor)} reached its end of life on {eol.isoformat()}."
+        title = f"Python {dotted(minor)} reached its end of life on {eol.isoformat()}."
         why = (
-            f"Python {_fmt(minor)} no longer gets security fixes upstream: known\n"
+            f"Python {dotted(minor)} no longer gets security fixes upstream: known\n"
             f"vulnerabilities in the interpreter will not be fixed."
         )
     else:
-        title = f"Python {_fmt(minor)} reaches its end of life on {eol.isoformat()}."
+        title = f"Python {dotted(minor)} reaches its end of life on {eol.isoformat()}."
         why = (
-            f"After that date Python {_fmt(minor)} gets no more security fixes\n"
+            f"After that date Python {dotted(minor)} gets no more security fixes\n"
             f"upstream. Plan the upgrade now."
         )
     body = (
@@ -347,7 +335,7 @@ def select_version(
     for title, body in chosen.notes:
         output.note(title, body)
     versions = _sorted_versions(available)
-    newest = _fmt(_newest_supported_minor(versions)) if versions else None
+    newest = dotted(_newest_supported_minor(versions)) if versions else None
     warning = eol_warning(chosen.version, today, chosen.source, newest)
     if warning is not None:
         output.warning(*warning)
