@@ -75,7 +75,7 @@ def allowed_hosts_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
         f"{found}: it only allows requests made to the machine\n"
         "itself. Django answers 400 Bad Request for any other host name, so\n"
         "the app's herokuapp.com address and custom domains would fail.\n\n"
-        "To fix it, add the host names the app is reached by:\n"
+        "To fix it: add the host names the app is reached by:\n"
         '1. In the settings: ALLOWED_HOSTS = [".herokuapp.com", "www.example.com"]\n'
         "2. Or read them from a config var:\n"
         '   ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")\n'

@@ -44,7 +44,7 @@ def stack_info(name: str) -> Stack:
         body = (
             f"This app is on {quote(name)}, a stack that was retired long ago.\n"
             f"No Python runtime is built for it.\n\n"
-            f"To fix this:\n"
+            f"To fix it:\n"
             f"1. Move the app to a current stack: heroku stack:set heroku-24\n"
             f"2. Deploy again.\n\n"
             f"Supported stacks: {known}."
