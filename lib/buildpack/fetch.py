@@ -191,7 +191,7 @@ def _fetch_file(url: str, sink: IO[bytes], progress: Optional[Progress], min_siz
     try:
         handle = open(path, "rb")
     except FileNotFoundError:
-        raise _error(NotFound, f"Not found: {display_url(url)}", f"There is no file at {path}.") from None
+        raise _error(NotFound, f"{display_url(url)} was not found.", f"There is no file at {path}.") from None
     except OSError as exc:
         raise _error(DownloadError, f"Could not read {display_url(url)}.",
                      f"Reading {path} failed: {exc.strerror}.", "download::failed") from None
@@ -252,7 +252,7 @@ def _http_get(url: str, sink: IO[bytes], *, deadline: float, clock: Callable[[],
                 current = following
                 continue
             if status in not_found_statuses:
-                raise _error(NotFound, f"Not found: {display_url(current)}",
+                raise _error(NotFound, f"{display_url(current)} was not found.",
                              f"The server answered HTTP {status}.", None, status)
             if status == 429 or 500 <= status <= 599:
                 raise _Transient(f"HTTP {status}", _retry_after(response.getheader("Retry-After")), status)

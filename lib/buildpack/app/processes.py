@@ -134,7 +134,7 @@ def web_command(
         "(it is slow, single-threaded and not security-audited).\n\n"
         "To fix it:\n"
         "1. Add gunicorn to requirements.txt"
-        + (".\n" if wsgi_application else " and set WSGI_APPLICATION in your settings.\n")
+        + (".\n" if wsgi_application else ", and set WSGI_APPLICATION in\n   your settings.\n")
         + "2. Or add a Procfile with your own `web:` command.",
     ))
 
