@@ -460,7 +460,8 @@ def files_containing(root: Path, needle: bytes) -> List[Path]:
 def test_lockfile_only_apps_are_told_how_to_export_requirements(tmp_path, fixture, lockfile, command):
     app = copy_fixture(fixture, tmp_path / "app")
     result = build(app, tmp_path / "work", echo=False)
-    assert_clean_failure(result, f"This app's dependencies are in {lockfile}", command, "git add requirements.txt")
+    assert_clean_failure(result, f"The app's dependencies are in {lockfile}, which is not supported yet.", command,
+                         "git add requirements.txt")
     assert "Installing Python" not in result.output
 
 
