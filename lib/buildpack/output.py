@@ -7,9 +7,10 @@ line starts with ` !     `, with a blank line before and after.
 from __future__ import annotations
 
 import sys
+import textwrap
 import time
-from typing import Iterable, Iterator, TextIO
 from contextlib import contextmanager
+from typing import Iterable, Iterator, Optional, TextIO
 
 INDENT = " " * 7
 BLOCK_PREFIX = " !     "
@@ -34,26 +35,28 @@ def details(lines: Iterable[str]) -> None:
         detail(line)
 
 
-def format_block(kind: str, title: str, body: str = "") -> str:
-    """Render a warning/error/note block as text (pure, for tests)."""
+def format_block(kind: str, title: str, body: str = "", docs: Optional[str] = None) -> str:
+    """Render a warning/error/note block as text (pure, for tests); `docs` is a documentation URL."""
     lines = [f"{kind}: {title}"]
     if body:
         lines.append("")
         lines.extend(body.strip("\n").splitlines())
+    if docs:
+        lines.extend(["", "For more information, see:", docs])
     rendered = "\n".join((BLOCK_PREFIX + line).rstrip() for line in lines)
     return f"\n{rendered}\n\n"
 
 
-def warning(title: str, body: str = "") -> None:
-    _write(sys.stderr, format_block("Warning", title, body))
+def warning(title: str, body: str = "", docs: Optional[str] = None) -> None:
+    _write(sys.stderr, format_block("Warning", title, body, docs))
 
 
-def error(title: str, body: str = "") -> None:
-    _write(sys.stderr, format_block("Error", title, body))
+def error(title: str, body: str = "", docs: Optional[str] = None) -> None:
+    _write(sys.stderr, format_block("Error", title, body, docs))
 
 
-def note(title: str, body: str = "") -> None:
-    _write(sys.stderr, format_block("Note", title, body))
+def note(title: str, body: str = "", docs: Optional[str] = None) -> None:
+    _write(sys.stderr, format_block("Note", title, body, docs))
 
 
 def format_duration(seconds: float) -> str:
@@ -81,3 +84,15 @@ def format_size(num_bytes: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+def fill(text: str) -> str:
+    """One paragraph of a message with the user's values in it, wrapped near 70 columns."""
+    return textwrap.fill(" ".join(text.split()), width=70, break_long_words=False, break_on_hyphens=False)
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """The user's text, quoted so that control characters and binary junk stay visible."""
+    if len(text) > limit:
+        return repr(text[:limit]) + "..."
+    return repr(text)
