@@ -54,5 +54,5 @@ echo "-----> Runtime store (.runtimes)"
 
 echo "-----> Stack images for the container runner (pulled, or Debian stand-ins made once per machine)"
 time PYTHONPATH=tools "$PY311" -m localheroku images heroku-20 heroku-24
-echo "-----> Runtimes built from Debian's source in the stand-in images (.runtimes-src)"
+echo "-----> Runtimes built from Debian's source in the stand-in images (~/.cache/localheroku/runtimes-src)"
 time "$PY311" tools/source_runtimes.py

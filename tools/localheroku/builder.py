@@ -22,6 +22,7 @@ from localheroku.contract import (
     ENV_DIR,
     FAKE_SOURCE_VERSION,
     REPO,
+    SOURCE_RUNTIMES,
     LocalHerokuError,
     build_dir_path,
     build_env,
@@ -85,7 +86,7 @@ def runtime_store(host_env: Mapping[str, str]) -> Path:
 
 
 def source_runtimes_root(host_env: Mapping[str, str]) -> Path:
-    return Path(host_env.get("RUNTIMES_SRC_DIR") or REPO / ".runtimes-src")
+    return Path(host_env.get("RUNTIMES_SRC_DIR") or SOURCE_RUNTIMES)
 
 
 def store_for(record: Mapping[str, object], stack: Stack, host_env: Mapping[str, str]) -> Path | None:

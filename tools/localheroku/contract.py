@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+# Runtimes built from source for the stand-in images: once per machine, shared by every checkout.
+SOURCE_RUNTIMES = Path.home() / ".cache" / "localheroku" / "runtimes-src"
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CACHE_DIR = "/tmp/codon/tmp/cache"
 ENV_DIR = "/tmp/env"
