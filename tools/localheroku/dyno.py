@@ -99,18 +99,30 @@ def dyno_invocation(work: Path, slug: Path, command: str, dyno: str, port: int, 
 
 
 def run_process(work: str | Path, command: str, dyno: str = "run.1", config: dict[str, str] | None = None,
-                timeout: float | None = None, interactive: bool = False) -> tuple[int, str]:
-    """A one-off dyno (`heroku run`): (returncode, merged output). Interactive: the terminal's."""
+                timeout: float | None = None, interactive: bool = False,
+                echo_prefix: str | None = None) -> tuple[int, str]:
+    """A one-off dyno (`heroku run`): (returncode, merged output). Interactive: the terminal's.
+    With echo_prefix, each line is also printed as it comes, like `heroku logs`."""
     with dyno_filesystem(Path(work)) as slug:
         runner, invocation = dyno_invocation(Path(work), slug, command, dyno, free_port(), config, interactive)
         try:
             if interactive:
                 return subprocess.run(invocation.argv, env=invocation.env).returncode, ""
-            result = subprocess.run(invocation.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, timeout=timeout, env=invocation.env)
+            with subprocess.Popen(invocation.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, env=invocation.env) as process:
+                lines: list[str] = []
+                reader = threading.Thread(target=pump, args=(process.stdout, lines, echo_prefix), daemon=True)
+                reader.start()
+                try:
+                    returncode = process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    raise
+                finally:
+                    reader.join(10)
         finally:
             runner.stop(invocation)
-    return result.returncode, result.stdout.decode("utf-8", "replace")
+    return returncode, "".join(lines)
 
 
 def describe_process_types(types: dict[str, tuple[str, str]]) -> None:
@@ -125,10 +137,7 @@ def run_release(work: str | Path, config: dict[str, str] | None = None, echo: bo
     command = process_types(Path(work)).get("release")
     if command is None:
         return 0, ""
-    returncode, output = run_process(work, command[0], dyno="release.1", config=config)
-    if echo:
-        sys.stdout.write("".join(f"{timestamp()} release.1 | {line}\n" for line in output.splitlines()))
-    return returncode, output
+    return run_process(work, command[0], dyno="release.1", config=config, echo_prefix="release.1" if echo else None)
 
 
 release = run_release  # the public name; start_web's `release` flag shadows it there

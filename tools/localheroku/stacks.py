@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 
-# What Heroku gives a new app today (checked 2026-12: heroku-26 is available, heroku-24 is the
-# default for new apps); every stack below stays selectable.
+# What Heroku gives a new app today: heroku-24 (heroku-26 was added in spring 2026; no public
+# source seen by 2026-12 says it became the default). Every stack below stays selectable.
 DEFAULT_STACK = "heroku-24"
 
 
