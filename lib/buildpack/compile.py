@@ -13,7 +13,7 @@ from buildpack import build_env, cache, output
 from buildpack.app import hooks, processes, profile, slug, source_tree
 from buildpack.cache import Action
 from buildpack.context import Context
-from buildpack.dependencies import pip, pip_compile, sources, tool_versions
+from buildpack.dependencies import environment, selection
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
@@ -41,13 +41,13 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     archive = store.archive_for(chosen.version, ctx.stack, arch)
     runtime_store.check_compatible(archive, runtime_store.this_machine(), ctx.stack)
 
-    requirement_sources = sources.find(ctx, for_ci)
+    manager = selection.for_app(ctx, for_ci)
     current = cache.Metadata(
         stack=ctx.stack,
         python_version=chosen.version,
         runtime=archive.identity,
-        tools=tool_versions.for_python(chosen.version),
-        requirements=sources.fingerprint(ctx, requirement_sources),
+        tools=manager.tools(chosen.version),
+        requirements=manager.fingerprint(ctx),
     )
     decision = cache.decide(previous, current)
     cache.announce(decision)
@@ -55,17 +55,11 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     build_env.link_app_home(ctx)
     if decision.action == Action.FRESH:
         runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
-        pip.install_pip(ctx, chosen.version)
     else:
         build_cache.restore(previous, ctx.python_home.parent)
-    requirements_file = None
-    if requirement_sources:
-        requirements_file = pip_compile.prepare(ctx, requirement_sources, build_cache, chosen.version)
-    else:
-        output.step("No requirements.txt: no packages to install")
     known = recorded.installed if decision.action != Action.FRESH else None
-    installed = pip.install(ctx, requirements_file, decision.action, known)
-    pip.fix_build_paths(ctx)
+    installed = manager.install(ctx, build_cache, chosen.version, decision.action, known)
+    environment.fix_build_paths(ctx)
 
     django_app = project.find(ctx, installed)
     if django_app is not None:

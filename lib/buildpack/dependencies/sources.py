@@ -5,11 +5,11 @@ from pathlib import Path
 from typing import List
 
 from buildpack.context import Context
-from buildpack.dependencies import pip, pip_compile, requirements
+from buildpack.dependencies import pip_compile, requirements
 
 
 def find(ctx: Context, for_ci: bool) -> List[Path]:
-    """requirements.txt (or requirements.in), plus test requirements for CI; lockfile-only apps fail."""
+    """requirements.txt (or requirements.in), plus test requirements for CI; none: no packages."""
     txt = ctx.build_dir / "requirements.txt"
     source = ctx.build_dir / "requirements.in"
     if txt.is_file():
@@ -18,9 +18,6 @@ def find(ctx: Context, for_ci: bool) -> List[Path]:
     elif source.is_file():
         found = [source]
     else:
-        error = pip.unsupported_lockfile_error(ctx.build_dir)
-        if error is not None:
-            raise error
         found = []
     if for_ci and found:
         found.extend(pip_compile.test_requirements(ctx.build_dir))
