@@ -196,6 +196,10 @@ class RequirementsFiles(PackageManager):
     def _run_uv(self, ctx: Context, build_cache: BuildCache, uv: Path, requirements_file: Optional[Path],
                 packages: List[str], python_version: str) -> None:
         argv = uv_tool.pip_install_argv(uv, ctx, requirements_file, packages)
+        indexes = uv_tool.describe_indexes(ctx.pip_config_vars())
+        if indexes:
+            # pip says where it looks ("Looking in indexes"); uv does not, so we do.
+            output.detail(indexes)
         result = commands.run(argv, uv_tool.requirements_env(ctx, build_cache), cwd=ctx.build_dir,
                               filter_line=failures.shorten)
         if not result.ok:

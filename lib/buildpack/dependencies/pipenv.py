@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
@@ -49,7 +50,8 @@ def locked_names(lock: dict, for_ci: bool) -> Set[str]:
 
 
 def lock_error(text: str) -> Optional[DependenciesError]:
-    if "is out of date" in text and "Pipfile.lock" in text:
+    # Pipenv wraps its messages at the terminal width: match across line breaks.
+    if re.search(r"Pipfile\.lock\s+\(\w+\)\s+is\s+out\s+of\s+date", text):
         return DependenciesError(
             "Pipfile.lock is out of date with the Pipfile.",
             "pipenv install --deploy found that the Pipfile changed since\n"
@@ -140,6 +142,8 @@ class Pipenv(PackageManager):
             "PIPENV_VERBOSITY": "-1",
             "PIPENV_NOSPIN": "1",
             "PIPENV_YES": "1",
+            # Wide enough that Pipenv's messages are not wrapped mid-sentence in the log.
+            "COLUMNS": "120",
             "PIPENV_CACHE_DIR": str(build_cache.root / "pipenv"),
             # Editable VCS checkouts go where pip's do, under /app (PIP_SRC is denied to config vars).
             "PIP_SRC": str(ctx.app_python_home.parent / "src"),

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from buildpack import build_env, commands, output
+from buildpack import build_env, commands, fetch, output
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import environment, failures, requirements, tool_versions, tools
@@ -192,6 +192,19 @@ def index_arguments(settings: Mapping[str, str]) -> List[str]:
     if arguments:
         arguments += ["--index-strategy", "unsafe-first-match"]
     return arguments
+
+
+def describe_indexes(settings: Mapping[str, str]) -> Optional[str]:
+    """Where uv looks for packages when config vars say, credentials hidden."""
+    urls = ([settings["PIP_INDEX_URL"].strip()] if settings.get("PIP_INDEX_URL") else ["https://pypi.org/simple"])
+    urls += (settings.get("PIP_EXTRA_INDEX_URL") or "").split()
+    links = (settings.get("PIP_FIND_LINKS") or "").split()
+    if not (settings.get("PIP_INDEX_URL") or settings.get("PIP_EXTRA_INDEX_URL") or links):
+        return None
+    text = "Looking in indexes: " + ", ".join(fetch.display_url(url) for url in urls)
+    if links:
+        text += "; links: " + ", ".join(fetch.display_url(link) for link in links)
+    return text
 
 
 def pip_install_argv(uv: Path, ctx: Context, requirements_file: Optional[Path], packages: List[str]) -> List[str]:
