@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from buildpack import build_env, commands, output
-from buildpack.cache import BuildCache
+from buildpack.cache import Action, BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import environment, failures, pip_compile, requirements, sources, tool_versions, tools
 from buildpack.dependencies import uv as uv_tool
@@ -125,6 +125,14 @@ class RequirementsFiles(PackageManager):
 
     def fingerprint(self, ctx: Context) -> str:
         return sources.fingerprint(ctx, self.sources)
+
+    def install(self, ctx: Context, build_cache: BuildCache, python_version: str, action: Action,
+                known: Optional[Dict[str, str]]) -> Dict[str, str]:
+        if action == Action.REUSE:
+            # A requirements.in is still compiled (from the cache, offline): the slug's
+            # requirements.txt is the compiled lock, whatever the cache holds.
+            self._prepare(ctx, build_cache, python_version)
+        return super().install(ctx, build_cache, python_version, action, known)
 
     def install_fresh(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Dict[str, str]:
         self._note_installer()
