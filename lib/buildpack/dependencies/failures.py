@@ -183,10 +183,11 @@ def tool_install_error(title: str, version: str, text: str, python_version: str,
     if failure is not None and failure.reason in ("dependencies::disk-full", "dependencies::index-unreachable"):
         return DependenciesError(failure.title, f"While installing {title} {version}.\n\n{failure.body}",
                                  reason=failure.reason)
+    tail = "\n".join(text.splitlines()[-10:])
     return DependenciesError(
         f"Could not install {title} {version}.",
-        "Its installer's output is above. This is usually a passing problem\n"
-        "reaching PyPI: build again.",
+        f"The installer's output ends with:\n{tail}\n\n"
+        "This is usually a passing problem reaching PyPI: build again.",
         reason="dependencies::tool-install",
     )
 

@@ -3,8 +3,8 @@
 - uv: the binary out of its PyPI wheel (a zip), downloaded once per version and
   CPU, checked against the pinned sha256, and moved into place only when whole.
 - Poetry and Pipenv: each in its own virtualenv made by the app's Python (they
-  run on it), installed with the pip wheel the runtime bundles in ensurepip, so
-  the venv needs no pip of its own.
+  run on it), installed by uv (or, on a CPU without a uv wheel, by the pip wheel
+  the runtime bundles), so the venv needs no pip of its own.
 A tool that is already there is reused without the network.
 """
 from __future__ import annotations
@@ -92,15 +92,20 @@ def venv_tool(ctx: Context, build_cache: BuildCache, package: str, version: str,
     if program.is_file() and (venv / "bin" / "python").exists():
         return program
     commands.remove_tree(venv)
+    build_cache.tools_dir.mkdir(parents=True, exist_ok=True)
     env = build_env.for_app(ctx)
-    wheel = environment.bundled_pip_wheel(ctx.python_home)
-    steps = (
-        [str(ctx.app_python), "-m", "venv", "--without-pip", str(venv)],
-        [str(venv / "bin" / "python"), str(wheel / "pip"), "install", "--quiet", "--no-warn-script-location",
-         "--disable-pip-version-check", f"{package}=={version}"],
-    )
+    create = [str(ctx.app_python), "-m", "venv", "--without-pip", str(venv)]
+    if machine() in tool_versions.UV_WHEELS:
+        # uv fetches a tool's ~40 dependencies in parallel: seconds, where pip takes a minute
+        # or more; its package cache (CACHE_DIR) serves the next tool install too.
+        install = [str(uv_binary(build_cache)), "pip", "install", "--python", str(venv / "bin" / "python"),
+                   "--no-config", "--cache-dir", str(build_cache.root / "uv"), "--quiet", f"{package}=={version}"]
+    else:
+        wheel = environment.bundled_pip_wheel(ctx.python_home)
+        install = [str(venv / "bin" / "python"), str(wheel / "pip"), "install", "--quiet", "--no-warn-script-location",
+                   "--disable-pip-version-check", f"{package}=={version}"]
     with output.timed(f"Installing {title} {version}"):
-        for argv in steps:
+        for argv in (create, install):
             result = commands.run(argv, env, cwd=build_cache.tools_dir)
             if not result.ok:
                 commands.remove_tree(venv)
