@@ -146,10 +146,12 @@ def test_an_unknown_installer_is_an_error():
     assert "'pipx'" in caught.value.body
 
 
-def test_the_installer_and_setuptools_are_part_of_the_cache_identity(tmp_path):
+def test_setuptools_and_uv_are_part_of_the_cache_identity_but_not_the_installer(tmp_path):
     ctx = make_context(tmp_path)
     (ctx.build_dir / "requirements.txt").write_text("six\n")
     files = dependencies.RequirementsFiles(ctx)
-    assert files.tools("3.12.1") == {"pip": "26.3", "setuptools": "70.3.0", "installer": "uv", "uv": tool_versions.UV}
+    assert files.tools("3.12.1") == {"pip": "26.3", "setuptools": "70.3.0", "uv": tool_versions.UV}
     ctx.config_vars["PYTHON_INSTALLER"] = "pip"
-    assert dependencies.RequirementsFiles(ctx).tools("3.13.0") == {"pip": "26.3", "installer": "pip"}
+    pip_only = dependencies.RequirementsFiles(ctx)
+    assert pip_only.installer == "pip"
+    assert pip_only.tools("3.13.0") == {"pip": "26.3", "uv": tool_versions.UV}, "a switch of installer syncs"

@@ -117,11 +117,9 @@ class RequirementsFiles(PackageManager):
         return [path.name for path in self.sources]
 
     def tools(self, python_version: str) -> Dict[str, str]:
-        tools_used = dict(kept_tools(python_version))
-        tools_used["installer"] = self.installer
-        if self.installer == "uv":
-            tools_used["uv"] = tool_versions.UV
-        return tools_used
+        # Not which installer: for the same requirements uv and pip leave the same set, so
+        # a switch (PYTHON_INSTALLER, or a pip-only option) syncs rather than starts over.
+        return {**kept_tools(python_version), "uv": tool_versions.UV}
 
     def fingerprint(self, ctx: Context) -> str:
         return sources.fingerprint(ctx, self.sources)
