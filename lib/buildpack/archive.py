@@ -124,13 +124,6 @@ class MemberChecker:
                 raise _unsafe(archive, name, f"is a hard link to {linkname!r}, outside the archive")
 
 
-def check_member(member: tarfile.TarInfo, target: Path, archive: Path) -> None:
-    """Check one member on its own (no knowledge of earlier members: always on disk)."""
-    checker = MemberChecker(target, archive)
-    checker.fast = False
-    checker.check(member)
-
-
 def _sanitise(member: tarfile.TarInfo) -> None:
     """What the data filter does to modes and owners, for Pythons without it."""
     if member.isreg() or member.islnk():
@@ -189,7 +182,7 @@ def extract_tar(
     try:
         kind = compression_of(archive)
     except OSError as exc:
-        raise ArchiveError("Couldn't read the Python runtime archive.", f"{archive}: {exc.strerror}.",
+        raise ArchiveError("Could not read the Python runtime archive.", f"{archive}: {exc.strerror}.",
                            "archive::unreadable") from None
     if kind != "zst":
         try:
@@ -242,7 +235,7 @@ def _write_failed(archive: Path, exc: OSError) -> ArchiveError:
         f"Unpacking {archive.name} failed: {exc.strerror or exc}.\n\n"
         f"Check that the build has enough free disk space."
     )
-    return ArchiveError("Couldn't unpack the Python runtime archive.", body, "archive::extract-failed")
+    return ArchiveError("Could not unpack the Python runtime archive.", body, "archive::extract-failed")
 
 
 def _leftovers(parent: Path, name: str) -> Sequence[Path]:

@@ -40,7 +40,7 @@ _NAME_VERSION = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])
 
 
 @dataclass(frozen=True)
-class Failure:
+class Diagnosis:
     title: str
     body: str
     reason: str
@@ -54,7 +54,7 @@ def index_names(settings: Mapping[str, str]) -> str:
     return " and ".join(shown)
 
 
-def _requires_python(text: str, python_version: str) -> Optional[Failure]:
+def _requires_python(text: str, python_version: str) -> Optional[Diagnosis]:
     uv = _UV_PYTHON.search(text)
     if uv:
         name, version, spec = uv.group("name"), uv.group("version"), uv.group("spec")
@@ -73,12 +73,12 @@ def _requires_python(text: str, python_version: str) -> Optional[Failure]:
     return None
 
 
-def _python_mismatch(what: str, spec: str, python_version: str) -> Failure:
-    return Failure(
+def _python_mismatch(what: str, spec: str, python_version: str) -> Diagnosis:
+    return Diagnosis(
         f"{what} requires Python {spec}; this app uses Python {python_version}.",
         f"{what} declares that it needs Python {spec} (its Requires-Python),\n"
         f"so no installer will put it on Python {python_version}.\n\n"
-        "To fix it, either:\n"
+        "To fix it:\n"
         f"1. Use a Python version that {what} supports: set it in\n"
         "   .python-version (e.g. 3.13), commit, and deploy again, or\n"
         f"2. Pin an older release of it that supports Python {python_version}.",
@@ -86,16 +86,16 @@ def _python_mismatch(what: str, spec: str, python_version: str) -> Failure:
     )
 
 
-def _not_found(text: str, indexes: str) -> Optional[Failure]:
+def _not_found(text: str, indexes: str) -> Optional[Diagnosis]:
     uv = _UV_NOT_FOUND.search(text)
     pip = _PIP_FROM_VERSIONS.search(text)
     if uv or (pip and pip.group("versions").strip() == "none"):
         name = uv.group("name") if uv else _NAME_VERSION.match(pip.group("req")).group("name")  # type: ignore[union-attr]
-        return Failure(
+        return Diagnosis(
             f"The package {name} isn't on the package index.",
             f"{indexes} has no package called {name!r}.\n\n"
             "To fix it:\n"
-            "1. Check the name for typos (PyPI names are listed at https://pypi.org).\n"
+            "1. Check the name for typos (PyPI lists its packages at pypi.org).\n"
             "2. If it comes from a private index, set PIP_EXTRA_INDEX_URL (or\n"
             "   PIP_INDEX_URL) as a config var, credentials included.",
             "dependencies::package-not-found",
@@ -103,7 +103,7 @@ def _not_found(text: str, indexes: str) -> Optional[Failure]:
     uv_version = _UV_NO_VERSION.search(text)
     if uv_version or pip:
         req = uv_version.group("req") if uv_version else pip.group("req")  # type: ignore[union-attr]
-        return Failure(
+        return Diagnosis(
             f"No release of the package matches {req}.",
             f"{indexes} has the package, but no release that matches {req!r}.\n\n"
             "To fix it:\n"
@@ -115,10 +115,10 @@ def _not_found(text: str, indexes: str) -> Optional[Failure]:
     return None
 
 
-def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Optional[Failure]:
+def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Optional[Diagnosis]:
     """The first explanation that fits the output, or None for an unknown failure."""
     if _DISK_FULL.search(text):
-        return Failure(
+        return Diagnosis(
             "The disk is full.",
             "Installing the packages ran out of disk space (No space left on\n"
             "device). The build's disk holds the app, the build cache and the\n"
@@ -130,7 +130,7 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
         )
     if _NETWORK.search(text):
         indexes = index_names(settings)
-        return Failure(
+        return Diagnosis(
             "The package index could not be reached.",
             f"The installer could not connect to {indexes}.\n\n"
             "To fix it:\n"
@@ -142,7 +142,7 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
     if mismatch:
         return mismatch
     if "pg_config executable not found" in text:
-        return Failure(
+        return Diagnosis(
             "psycopg2 needs PostgreSQL's pg_config to build.",
             "psycopg2 (built from source) needs PostgreSQL's pg_config.\n\n"
             "To fix it:\n1. Use psycopg2-binary or psycopg[binary] instead, or\n"
@@ -153,7 +153,7 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
     if missing:
         return missing
     if "ResolutionImpossible" in text or "conflicting dependencies" in text or "No solution found" in text:
-        return Failure(
+        return Diagnosis(
             "The requirements conflict with each other.",
             "The installer found no set of versions that satisfies every\n"
             "requirement (its explanation is above).\n\n"

@@ -17,6 +17,7 @@ from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
 
 from buildpack import commands, output, version_numbers
 from buildpack.context import Context
+from buildpack.errors import DOCS_STATIC_ASSETS
 from buildpack.django import project
 
 CHECK_SCRIPT = Path(__file__).resolve().parent / "scripts" / "check_django.py"
@@ -35,6 +36,7 @@ class Finding:
     slug: str  # "checks::debug": stable, for tests and metrics
     title: str
     body: str
+    docs: Optional[str] = None  # a documentation page, when one fits
 
 
 def is_local_host(host: str) -> bool:
@@ -75,8 +77,9 @@ def allowed_hosts_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
         f"{found}: it only allows requests made to the machine\n"
         "itself. Django answers 400 Bad Request for any other host name, so\n"
         "the app's herokuapp.com address and custom domains would fail.\n\n"
-        "To fix it, add the host names the app is reached by:\n"
-        '1. In the settings: ALLOWED_HOSTS = [".herokuapp.com", "www.example.com"]\n'
+        "To fix it: add the host names the app is reached by:\n"
+        "1. In the settings:\n"
+        '   ALLOWED_HOSTS = [".herokuapp.com", "www.example.com"]\n'
         "2. Or read them from a config var:\n"
         '   ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")\n'
         "   and run `heroku config:set ALLOWED_HOSTS=<app>.herokuapp.com`.",
@@ -104,7 +107,7 @@ def database_finding(facts: Mapping[str, Any], database_url_set: bool) -> Option
         )
     return Finding(
         "checks::sqlite",
-        "The database is SQLite, and its data will not survive on Heroku.",
+        "The database is SQLite: its data will not survive on Heroku.",
         f"DATABASES['default'] uses {engine!r} and the app has no\n"
         "DATABASE_URL config var.\n" + why + "To fix it:\n"
         "1. Add a database: `heroku addons:create heroku-postgresql`\n"
@@ -176,6 +179,7 @@ def static_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
         "   right after SecurityMiddleware.\n"
         "3. Or serve them from a CDN or a bucket, with STATIC_URL set to its\n"
         "   https:// address.",
+        DOCS_STATIC_ASSETS,
     )
 
 
@@ -348,5 +352,5 @@ def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str],
     else:
         output.detail("No problems found")
     for finding in findings:
-        output.warning(finding.title, finding.body)
+        output.warning(finding.title, finding.body, finding.docs)
     return findings
