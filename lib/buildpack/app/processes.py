@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Collection, Dict, List, Optional, Tuple
 
 from buildpack import output
+from buildpack.app.source_tree import refuse_link_outside
 
 PROCESSES_FILE = Path(".heroku") / "django-buildpack" / "processes.json"
 MIGRATE_COMMAND = "python manage.py migrate --noinput"
@@ -233,6 +234,7 @@ def plan(build_dir: Path, django_app, installed: Dict[str, str]) -> ProcessPlan:
 
 
 def read_procfile(build_dir: Path) -> Dict[str, str]:
+    refuse_link_outside(build_dir, build_dir / "Procfile", "Procfile")
     try:
         return parse_procfile((build_dir / "Procfile").read_text(encoding="utf-8", errors="replace"))
     except OSError:
