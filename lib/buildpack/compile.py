@@ -22,6 +22,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     started = time.monotonic()
     ctx = Context.from_args(argv, environ)
     for_ci = command == "test-compile"
+    build_env.warn_skipped_config_vars(ctx)
 
     stack_warning = stacks.check_stack(ctx.stack)
     if stack_warning:
