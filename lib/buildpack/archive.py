@@ -87,8 +87,10 @@ def _too_large(archive: Path, what: str, limit: str, policy: "ExtractionPolicy")
         f"{archive.name} would unpack to {what}, more than this buildpack\n"
         f"unpacks from an archive of its size ({limit}).\n\n"
         f"Nothing was installed. A real runtime expands a few times its\n"
-        f"compressed size; this looks like an archive bomb or a broken file.\n"
-        f"Rebuild the archive (e.g. `make runtimes`), and check where it came from."
+        f"compressed size; this looks like an archive bomb or a broken file.\n\n"
+        f"To fix it:\n"
+        f"1. Rebuild the archive (e.g. `make runtimes`).\n"
+        f"2. Check where it came from."
     )
     return ArchiveError(f"{policy.description} is too large to unpack.", body, "archive::too-large")
 
@@ -274,7 +276,7 @@ def extract_tar(
     try:
         kind = compression_of(archive)
     except OSError as exc:
-        raise ArchiveError(f"Couldn't read {policy.description[0].lower()}{policy.description[1:]}.",
+        raise ArchiveError(f"Could not read {policy.description[0].lower()}{policy.description[1:]}.",
                            f"{archive}: {exc.strerror}.", "archive::unreadable") from None
     if kind == "zip":
         extract_zip(archive, target, policy)
@@ -381,7 +383,7 @@ def _write_failed(archive: Path, exc: OSError) -> ArchiveError:
         f"Unpacking {archive.name} failed: {exc.strerror or exc}.\n\n"
         f"Check that the build has enough free disk space."
     )
-    return ArchiveError("Couldn't unpack the Python runtime archive.", body, "archive::extract-failed")
+    return ArchiveError("Could not unpack the Python runtime archive.", body, "archive::extract-failed")
 
 
 def _leftovers(parent: Path, name: str) -> Sequence[Path]:

@@ -55,6 +55,7 @@ def warn_skipped_config_vars(ctx: Context) -> None:
         "Some config var files were skipped.",
         f"These files in the build's config directory (ENV_DIR) can't be\n"
         f"environment variables, so no step of the build sees them:\n{listed}\n\n"
-        "To fix it, rename or unset them, e.g. `heroku config:unset NAME`;\n"
-        "a config var's name may hold only letters, digits and underscores.",
+        "To fix it:\n"
+        "1. Rename or unset them, e.g. `heroku config:unset NAME`: a config\n"
+        "   var's name may hold only letters, digits and underscores.",
     )

@@ -28,7 +28,7 @@ def run_hook(ctx: Context, name: str) -> bool:
             f"The app's bin/{name} hook failed (exit status {result.returncode}).",
             f"bin/{name} ran from the root of the app with its config vars\n"
             "and exited with an error; its output is above.\n\n"
-            f"To fix it, run `bash bin/{name}` locally and fix what fails,\n"
+            f"To fix it: run `bash bin/{name}` locally and fix what fails,\n"
             f"or remove bin/{name} if the app no longer needs it.",
             reason=f"hook::{name}",
         )

@@ -19,7 +19,7 @@ def refuse_committed_environments(build_dir: Path) -> None:
         )
         if path.is_dir() and is_environment:
             raise SourceTreeError(
-                f"The app's source contains a Python environment: {name}/",
+                f"The app's source contains a Python environment ({name}/).",
                 f"Found {name}/ in the root of the app. A virtual environment made\n"
                 "on another machine does not work on Heroku (its paths and\n"
                 "compiled libraries belong to that machine), and it makes the\n"
@@ -79,7 +79,8 @@ def app_file(root: Path, name: str) -> Optional[Path]:
     raise SourceTreeError(
         title,
         f"The app's {name} {problem}.\n\n"
-        f"To fix it, commit {name} as a regular file (or remove it, if the app\n"
-        "does not need it).",
+        "To fix it:\n"
+        f"1. Commit {name} as a regular file,\n"
+        "2. or remove it, if the app does not need it.",
         reason="source::not-a-file",
     )
