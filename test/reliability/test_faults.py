@@ -9,6 +9,7 @@ import concurrent.futures
 
 import pytest
 
+from buildpack.fetch import ARCHIVE_POLICY
 from reliability.faultserver import archive_requests, fault_server
 from reliability.harness import (
     assert_clean,
@@ -35,13 +36,14 @@ def bare_cold(tmp_path_factory):
     return signature(outcome.work)
 
 
+ATTEMPTS = ARCHIVE_POLICY.attempts
 STORE_FAULTS = [
     # fault, expected outcome, phrases, how many times the archive was asked for
-    ("500", "error", ("500",), 3),
+    ("500", "error", ("500",), ATTEMPTS),
     ("503-once", "ok", (), 2),
-    ("reset", "error", (), 3),
+    ("reset", "error", (), ATTEMPTS),
     ("reset-once", "ok", (), 2),
-    ("truncate", "error", (), 3),
+    ("truncate", "error", (), ATTEMPTS),
     ("wrong-bytes", "error", ("sha256",), 1),
     ("index-garbage", "error", ("index.json",), 0),
 ]
