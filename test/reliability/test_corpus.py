@@ -174,7 +174,7 @@ APP_FILES = [
     Case("file-deep-nesting", {"/".join(["d"] * 120) + "/leaf.txt": "x"}, expect="ok"),
     Case("file-symlink-loop", {"loop_a": Symlink("loop_b"), "loop_b": Symlink("loop_a")}, expect="ok"),
     Case("file-symlink-to-root", {"rootlink": Symlink("/")}, expect="ok"),
-    Case("file-sparse-1gb", {"data/blob.bin": Sparse(1 << 30)}),
+    Case("file-sparse-256mb", {"data/blob.bin": Sparse(256 << 20)}),
     Case("file-committed-venv", {"venv/bin/python": Symlink("/usr/bin/python3"),
                                  "venv/pyvenv.cfg": "home = /usr/bin\n"}),
     Case("file-heroku-dir", {".heroku/python/bin/python": "#!/bin/sh\necho fake\n"}),
