@@ -10,7 +10,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Iterator, List, Mapping, Optional, Tuple
 
 # A requirements file is text of a few KB; anything past this is not one (and pip says so).
 MAX_REQUIREMENTS_FILE = 16 << 20
@@ -22,8 +22,6 @@ MAX_HASHED_TOTAL = 512 << 20
 _INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(\s*=\s*|\s+)(?P<path>\S+)")
 _OPTION = re.compile(r"^-")
 _EGG = re.compile(r"#egg=(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?)")
-_NAME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(?P<rest>.*)$")
-_EXACT_PIN = re.compile(r"^==\s*[A-Za-z0-9.+!*_-]+\s*(;.*)?$")
 
 
 def logical_lines(text: str) -> Iterator[str]:
@@ -192,19 +190,6 @@ def top_level(path: Path) -> Optional[List[str]]:
                 return None
             requirements.append(requirement)
     return requirements
-
-
-def pins(requirements: List[str]) -> Dict[str, Optional[str]]:
-    """name -> exact version when pinned with ==, else None (names canonicalised)."""
-    result: Dict[str, Optional[str]] = {}
-    for requirement in requirements:
-        match = _NAME.match(requirement)
-        if not match:
-            continue
-        name = canonical_name(match.group("name"))
-        rest = match.group("rest").strip()
-        result[name] = rest[2:].split(";")[0].strip() if _EXACT_PIN.match(rest) else None
-    return result
 
 
 def canonical_name(name: str) -> str:
