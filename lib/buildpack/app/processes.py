@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Collection, Dict, List, Optional, Tuple
 
 from buildpack import output
-from buildpack.app.source_tree import refuse_link_outside
+from buildpack.source_files import refuse_link_outside
 from buildpack.errors import DOCS_PROCFILE, DOCS_RELEASE_PHASE
 
 PROCESSES_FILE = Path(".heroku") / "django-buildpack" / "processes.json"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from buildpack.app.source_tree import refuse_link_outside
+from buildpack.source_files import refuse_link_outside
 from buildpack.errors import PythonVersionError
 from buildpack.output import fill, quote
 from buildpack.version_numbers import INTEGER, PYTHON_VERSION

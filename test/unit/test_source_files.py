@@ -1,9 +1,9 @@
-"""app.source_tree: the app's own files, never a link out of the app or a directory taken for "absent"."""
+"""source_files: the app's own files, never a link out of the app or a directory taken for "absent"."""
 import os
 
 import pytest
 
-from buildpack.app import source_tree
+from buildpack import source_files as source_tree
 from buildpack.errors import SourceTreeError
 
 
