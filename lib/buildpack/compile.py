@@ -23,6 +23,8 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     started = time.monotonic()
     ctx = Context.from_args(argv, environ)
     for_ci = command == "test-compile"
+    output.hide(ctx.config_vars)  # before any step can print one of them
+    build_env.warn_skipped_config_vars(ctx)
 
     stack_warning = stacks.check_stack(ctx.stack)
     if stack_warning:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Collection, Dict, List, Optional, Tuple
 
 from buildpack import output
+from buildpack.source_files import refuse_link_outside
 from buildpack.errors import DOCS_PROCFILE, DOCS_RELEASE_PHASE
 
 PROCESSES_FILE = Path(".heroku") / "django-buildpack" / "processes.json"
@@ -234,6 +235,7 @@ def plan(build_dir: Path, django_app, installed: Dict[str, str]) -> ProcessPlan:
 
 
 def read_procfile(build_dir: Path) -> Dict[str, str]:
+    refuse_link_outside(build_dir, build_dir / "Procfile", "Procfile")
     try:
         return parse_procfile((build_dir / "Procfile").read_text(encoding="utf-8", errors="replace"))
     except OSError:
