@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Dict
 
-from . import commands
-from .cache import BuildCache
-from .context import Context
+from buildpack import commands
+from buildpack.cache import BuildCache
+from buildpack.context import Context
 
 
 def for_app(ctx: Context, with_config_vars: bool = False) -> Dict[str, str]:

@@ -18,10 +18,11 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from . import commands
+from buildpack import commands, output
 
 FORMAT = 1
 NAMESPACE = "django-buildpack"
@@ -60,6 +61,20 @@ class Metadata:
         }
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What the previous build's metadata says; each field None when missing or malformed."""
+
+    stack: Optional[str] = None
+    python_version: Optional[str] = None
+    runtime: Optional[str] = None
+    installed: Optional[Dict[str, str]] = None
+
+
+def _text(value: object) -> Optional[str]:
+    return value if isinstance(value, str) and value else None
+
+
 @dataclass
 class Previous:
     """What the last successful build left: metadata (or why it is unusable)."""
@@ -69,25 +84,39 @@ class Previous:
     directory: Optional[Path] = None
 
     @property
+    def recorded(self) -> Recorded:
+        """The metadata, typed: the way the rest of the build reads it."""
+        raw = self.metadata or {}
+        installed = raw.get("installed")
+        if not (isinstance(installed, dict) and all(isinstance(v, str) for v in installed.values())):
+            installed = None
+        return Recorded(_text(raw.get("stack")), _text(raw.get("python_version")), _text(raw.get("runtime")), installed)
+
+    @property
     def installed(self) -> Optional[Dict[str, str]]:
-        value = (self.metadata or {}).get("installed")
-        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-            return value
-        return None
+        return self.recorded.installed
+
+
+class Action(str, Enum):
+    """What to do with the cached environment (a str, so that it prints and compares as its value)."""
+
+    FRESH = "fresh"  # discard it: a new runtime, then install everything
+    REUSE = "reuse"  # keep it as it is: nothing to install
+    SYNC = "sync"  # keep it and bring it in line with the changed requirements
 
 
 @dataclass
 class Decision:
-    action: str  # "fresh" | "reuse" | "sync"
+    action: Action
     reasons: List[str] = field(default_factory=list)
 
 
 def decide(previous: Previous, current: Metadata) -> Decision:
     """Reuse, sync or discard the cached environment, with the reasons (pure)."""
     if previous.problem:
-        return Decision("fresh", [previous.problem])
+        return Decision(Action.FRESH, [previous.problem])
     if previous.metadata is None:
-        return Decision("fresh")
+        return Decision(Action.FRESH)
     old = previous.metadata
     new = current.to_json()
     reasons = []
@@ -98,10 +127,21 @@ def decide(previous: Previous, current: Metadata) -> Decision:
             else:
                 reasons.append(why)
     if reasons:
-        return Decision("fresh", reasons)
+        return Decision(Action.FRESH, reasons)
     if old.get("requirements") == new["requirements"]:
-        return Decision("reuse")
-    return Decision("sync", ["the requirements changed"])
+        return Decision(Action.REUSE)
+    return Decision(Action.SYNC, ["the requirements changed"])
+
+
+def announce(decision: Decision) -> None:
+    """Say what happens to the cached environment, and why."""
+    if decision.action == Action.REUSE:
+        output.step("Reusing the cached environment (requirements unchanged)")
+    elif decision.action == Action.SYNC:
+        output.step("Updating the cached environment since: the requirements changed")
+    elif decision.reasons:
+        output.step("Discarding cache since:")
+        output.details(f"- {reason}" for reason in decision.reasons)
 
 
 class BuildCache:

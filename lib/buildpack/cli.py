@@ -10,15 +10,15 @@ import os
 import traceback
 from typing import List
 
-from . import output
-from .errors import BuildpackError
+from buildpack import output
+from buildpack.errors import BuildpackError
 
 ENTRY_MODULES = {
     "detect": "buildpack.detect",
     "compile": "buildpack.compile",
     "test-compile": "buildpack.compile",
     "release": "buildpack.release",
-    "test": "buildpack.ci_test",
+    "test": "buildpack.heroku_ci",
 }
 
 

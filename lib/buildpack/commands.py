@@ -7,15 +7,16 @@ log indented, with a bounded tail kept so failures can be classified.
 from __future__ import annotations
 
 import collections
+import json
 import os
 import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Deque, Dict, List, Mapping, Optional, Sequence
+from typing import IO, Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence
 
-from . import output
+from buildpack import output
 
 TAIL_LINES = 200
 STACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -103,6 +104,18 @@ def capture_stdout(argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Pa
         list(argv), cwd=str(cwd) if cwd else None, env=dict(env), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
     )
+
+
+def last_json_object(stdout: str) -> Optional[Dict[str, Any]]:
+    """The JSON object a probe script prints on its last `{` line (the app's code may print before it)."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                return None
+            return value if isinstance(value, dict) else None
+    return None
 
 
 def copy_tree(source: Path, destination: Path, hardlink: bool = False) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Dict, List, Mapping, Optional
 
 # The slug always runs here, whatever the build directory is called.
 APP_HOME = Path("/app")
@@ -50,11 +50,6 @@ CONFIG_VAR_DENYLIST = frozenset(
 # where or how they are installed.
 PIP_CONFIG_VAR_ALLOWLIST = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_TRUSTED_HOST")
 
-# The machine's CA bundle variables (a TLS-intercepting proxy may need them);
-# passed through to child processes when the build environment has them.
-CA_BUNDLE_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "PIP_CERT")
-
-
 def read_config_vars(env_dir: Optional[Path]) -> Dict[str, str]:
     """Read ENV_DIR: one file per variable, the file's content is the raw value."""
     if env_dir is None or not env_dir.is_dir():
@@ -67,6 +62,10 @@ def read_config_vars(env_dir: Optional[Path]) -> Dict[str, str]:
             except OSError:
                 continue
     return values
+
+
+def _arg(argv: List[str], position: int) -> Optional[str]:
+    return argv[position] if len(argv) > position else None
 
 
 def is_enabled(value: Optional[str]) -> bool:
@@ -85,19 +84,27 @@ class Context:
     config_vars: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_args(cls, argv: list, environ: Mapping[str, str]) -> "Context":
-        build_dir = Path(argv[0]).resolve() if argv else Path.cwd()
-        cache_dir = Path(argv[1]) if len(argv) > 1 and argv[1] else None
-        env_dir = Path(argv[2]) if len(argv) > 2 and argv[2] else None
-        buildpack_dir = Path(environ.get("BUILDPACK_DIR") or Path(__file__).resolve().parents[2])
+    def from_args(cls, argv: List[str], environ: Mapping[str, str]) -> "Context":
+        """bin/compile and bin/test-compile: BUILD_DIR CACHE_DIR ENV_DIR."""
+        return cls.create(_arg(argv, 0), _arg(argv, 1), _arg(argv, 2), environ)
+
+    @classmethod
+    def from_test_args(cls, argv: List[str], environ: Mapping[str, str]) -> "Context":
+        """bin/test: BUILD_DIR ENV_DIR, and no cache."""
+        return cls.create(_arg(argv, 0), None, _arg(argv, 1), environ)
+
+    @classmethod
+    def create(cls, build_dir: Optional[str], cache_dir: Optional[str], env_dir: Optional[str],
+               environ: Mapping[str, str]) -> "Context":
+        env_path = Path(env_dir) if env_dir else None
         return cls(
-            build_dir=build_dir,
-            cache_dir=cache_dir,
-            env_dir=env_dir,
-            buildpack_dir=buildpack_dir,
+            build_dir=Path(build_dir).resolve() if build_dir is not None else Path.cwd(),
+            cache_dir=Path(cache_dir) if cache_dir else None,
+            env_dir=env_path,
+            buildpack_dir=Path(environ.get("BUILDPACK_DIR") or Path(__file__).resolve().parents[2]),
             stack=environ.get("STACK", ""),
             environ=dict(environ),
-            config_vars=read_config_vars(env_dir),
+            config_vars=read_config_vars(env_path),
         )
 
     @property
@@ -127,6 +134,3 @@ class Context:
 
     def pip_config_vars(self) -> Dict[str, str]:
         return {k: self.config_vars[k] for k in PIP_CONFIG_VAR_ALLOWLIST if k in self.config_vars}
-
-    def ca_bundle_env(self) -> Dict[str, str]:
-        return {k: self.environ[k] for k in CA_BUNDLE_VARIABLES if self.environ.get(k)}

@@ -18,10 +18,6 @@ class BuildpackError(Exception):
             self.reason = reason
 
 
-class StackPythonError(BuildpackError):
-    reason = "stack::python"
-
-
 class StackUnknownError(BuildpackError):
     reason = "stack::unknown"
 
@@ -36,6 +32,12 @@ class RuntimeStoreError(BuildpackError):
     """The runtime store cannot be read or does not have the runtime."""
 
     reason = "runtime-store::unavailable"
+
+
+class RuntimeStoreUnreachableError(RuntimeStoreError):
+    """The store could not be read at all: a build may go on with the cached runtime."""
+
+    reason = "runtime-store::unreachable"
 
 
 class DownloadError(BuildpackError):

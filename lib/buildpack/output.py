@@ -7,9 +7,10 @@ line starts with ` !     `, with a blank line before and after.
 from __future__ import annotations
 
 import sys
+import textwrap
 import time
-from typing import Iterable, Iterator, TextIO
 from contextlib import contextmanager
+from typing import Iterable, Iterator, TextIO
 
 INDENT = " " * 7
 BLOCK_PREFIX = " !     "
@@ -81,3 +82,15 @@ def format_size(num_bytes: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GB"
+
+
+def fill(text: str) -> str:
+    """One paragraph of a message with the user's values in it, wrapped near 70 columns."""
+    return textwrap.fill(" ".join(text.split()), width=70, break_long_words=False, break_on_hyphens=False)
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """The user's text, quoted so that control characters and binary junk stay visible."""
+    if len(text) > limit:
+        return repr(text[:limit]) + "..."
+    return repr(text)

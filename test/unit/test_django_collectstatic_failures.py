@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from buildpack import collectstatic_failures as cf
+from buildpack.django import collectstatic_failures as cf
 
 OUTPUTS = Path(__file__).parent / "collectstatic_outputs"
 BUILD_DIR = "/tmp/build_0a1b2c3d"

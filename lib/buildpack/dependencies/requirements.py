@@ -1,0 +1,157 @@
+"""Reading requirements files: which files count, their fingerprint, the top-level names.
+
+Pure functions over text and paths. Nested `-r` and `-c` files are part of
+the requirements: a change in any of them is a change of requirements.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+
+_INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(\s*=\s*|\s+)(?P<path>\S+)")
+_OPTION = re.compile(r"^-")
+_EGG = re.compile(r"#egg=(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?)")
+_NAME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(?P<rest>.*)$")
+_EXACT_PIN = re.compile(r"^==\s*[A-Za-z0-9.+!*_-]+\s*(;.*)?$")
+
+
+def logical_lines(text: str) -> Iterator[str]:
+    """Lines as pip reads them: continuations joined, comments and blanks dropped."""
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line = pending + line
+        pending = ""
+        line = re.sub(r"(^|\s)#.*$", "", line).strip()
+        if line:
+            yield line
+    if pending.strip():
+        yield pending.strip()
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8-sig", errors="replace")
+
+
+def included_files(path: Path, _seen: Optional[set] = None) -> List[Tuple[Path, str]]:
+    """[(file, kind)] for path and every -r/-c file under it; kind is "requirement" or "constraint"."""
+    seen = _seen if _seen is not None else set()
+    resolved = path.resolve()
+    if resolved in seen or not path.is_file():
+        return []
+    seen.add(resolved)
+    found = [(path, "requirement")]
+    for line in logical_lines(_read(path)):
+        match = _INCLUDE.match(line)
+        if match:
+            child = path.parent / match.group("path")
+            nested = included_files(child, seen)
+            if match.group(1) in ("-c", "--constraint"):
+                nested = [(p, "constraint") for p, _ in nested]
+            found.extend(nested)
+    return found
+
+
+def fingerprint(path: Path, settings: Mapping[str, str]) -> str:
+    """A hash of every requirements file's bytes, of the local packages they name (whose
+    code can change while the requirement's text does not) and of the settings that
+    change resolution."""
+    digest = hashlib.sha256()
+    for file, kind in included_files(path):
+        digest.update(f"{kind}:{file.name}\0".encode())
+        digest.update(file.read_bytes())
+        digest.update(b"\0")
+        for local in local_paths(file):
+            digest.update(tree_digest(local).encode())
+    for key in sorted(settings):
+        digest.update(f"{key}={settings[key]}\0".encode())
+    return digest.hexdigest()
+
+
+_LOCAL = re.compile(r"^(?:(?:-e|--editable)(?:\s+|=))?(?P<path>(?:\.{1,2}/|/|\.$|file:)\S*)")
+
+
+def local_paths(file: Path) -> List[Path]:
+    """Local directories or archives a requirements file installs (`-e .`, `./vendor/pkg`)."""
+    found = []
+    for line in logical_lines(_read(file)):
+        match = _LOCAL.match(line)
+        if match:
+            raw = re.sub(r"^file:(//)?", "", match.group("path")).split("#", 1)[0]
+            found.append((file.parent / raw).resolve())
+    return found
+
+
+def tree_digest(root: Path) -> str:
+    """Names and contents of the files under root (or of root itself), .git and caches excluded."""
+    digest = hashlib.sha256()
+    if root.is_file():
+        digest.update(root.read_bytes())
+        return digest.hexdigest()
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in (".git", "__pycache__", "build", ".eggs")
+                            and not d.endswith(".egg-info"))
+        for name in sorted(files):
+            path = Path(directory) / name
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                continue
+    return digest.hexdigest()
+
+
+def requirement_of(line: str) -> Optional[str]:
+    """A PEP 508 string for one requirement line, or None when pip alone can name it."""
+    if line.startswith(("-e ", "--editable ", "--editable=")):
+        egg = _EGG.search(line)
+        return egg.group("name") if egg else None
+    if "://" in line and " @ " not in line:
+        egg = _EGG.search(line)
+        return egg.group("name") if egg else None
+    if line.startswith((".", "/")) or line.endswith((".whl", ".tar.gz", ".zip")):
+        return None
+    # Drop per-requirement options (--hash=...) that pip allows after the specifier.
+    return re.split(r"\s--?[a-z]", line)[0].strip()
+
+
+def top_level(path: Path) -> Optional[List[str]]:
+    """The requirement strings in path and its -r files, or None if a line cannot be named."""
+    requirements = []
+    for file, kind in included_files(path):
+        if kind != "requirement":
+            continue
+        for line in logical_lines(_read(file)):
+            if _INCLUDE.match(line):
+                continue
+            if _OPTION.match(line) and not line.startswith(("-e", "--editable")):
+                continue
+            requirement = requirement_of(line)
+            if requirement is None:
+                return None
+            requirements.append(requirement)
+    return requirements
+
+
+def pins(requirements: List[str]) -> Dict[str, Optional[str]]:
+    """name -> exact version when pinned with ==, else None (names canonicalised)."""
+    result: Dict[str, Optional[str]] = {}
+    for requirement in requirements:
+        match = _NAME.match(requirement)
+        if not match:
+            continue
+        name = canonical_name(match.group("name"))
+        rest = match.group("rest").strip()
+        result[name] = rest[2:].split(";")[0].strip() if _EXACT_PIN.match(rest) else None
+    return result
+
+
+def canonical_name(name: str) -> str:
+    """A distribution name as PEP 503 compares it: "Django_Rest.Framework" -> "django-rest-framework"."""
+    return re.sub(r"[-_.]+", "-", name).lower()

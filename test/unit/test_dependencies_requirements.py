@@ -1,0 +1,94 @@
+from pathlib import Path
+
+import pytest
+
+from buildpack.dependencies import requirements
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Django==5.2.8", "Django==5.2.8"),
+        ("django[argon2]>=5 ; python_version >= '3.10'", "django[argon2]>=5 ; python_version >= '3.10'"),
+        ("whitenoise==6.9.0 --hash=sha256:abc", "whitenoise==6.9.0"),
+        ("-e git+file:///src/lib.git#egg=mylib", "mylib"),
+        ("git+https://example.com/x.git#egg=xlib", "xlib"),
+        ("mylib @ git+https://example.com/x.git", "mylib @ git+https://example.com/x.git"),
+        ("-e .", None),
+        ("./vendor/pkg", None),
+        ("https://example.com/pkg-1.0.tar.gz", None),
+    ],
+)
+def test_requirement_of(line, expected):
+    assert requirements.requirement_of(line) == expected
+
+
+def test_logical_lines_join_continuations_and_drop_comments():
+    text = "# comment\nDjango==5.2 \\\n    --hash=sha256:aa\n\ngunicorn  # web server\n"
+    assert list(requirements.logical_lines(text)) == ["Django==5.2      --hash=sha256:aa", "gunicorn"]
+
+
+def test_nested_requirement_and_constraint_files_are_followed(tmp_path):
+    main = write(tmp_path, "requirements.txt", "-r requirements/base.txt\n-c constraints.txt\ngunicorn\n")
+    write(tmp_path, "requirements/base.txt", "Django==5.2.8\n--requirement=extra.txt\n")
+    write(tmp_path, "requirements/extra.txt", "whitenoise\n")
+    write(tmp_path, "constraints.txt", "sqlparse<1\n")
+    files = [(p.relative_to(tmp_path).as_posix(), kind) for p, kind in requirements.included_files(main)]
+    assert files == [
+        ("requirements.txt", "requirement"),
+        ("requirements/base.txt", "requirement"),
+        ("requirements/extra.txt", "requirement"),
+        ("constraints.txt", "constraint"),
+    ]
+    assert sorted(requirements.top_level(main)) == ["Django==5.2.8", "gunicorn", "whitenoise"]
+
+
+def test_fingerprint_changes_with_nested_file_and_settings(tmp_path):
+    main = write(tmp_path, "requirements.txt", "-r base.txt\n")
+    base = write(tmp_path, "base.txt", "Django==5.2.8\n")
+    first = requirements.fingerprint(main, {})
+    base.write_text("Django==5.2.9\n")
+    second = requirements.fingerprint(main, {})
+    assert first != second
+    assert requirements.fingerprint(main, {"PIP_INDEX_URL": "https://x"}) != second
+    assert requirements.fingerprint(main, {}) == second
+
+
+def test_include_cycles_terminate(tmp_path):
+    a = write(tmp_path, "a.txt", "-r b.txt\nx\n")
+    write(tmp_path, "b.txt", "-r a.txt\ny\n")
+    assert sorted(requirements.top_level(a)) == ["x", "y"]
+
+
+def test_unnameable_line_makes_top_level_unknown(tmp_path):
+    assert requirements.top_level(write(tmp_path, "r.txt", "Django\n-e .\n")) is None
+
+
+def test_pins_canonicalise_names():
+    assert requirements.pins(["Dj_Database.URL==2.3.0", "Gunicorn"]) == {"dj-database-url": "2.3.0", "gunicorn": None}
+
+
+def test_local_package_code_is_part_of_the_fingerprint(tmp_path):
+    main = write(tmp_path, "requirements.txt", "Django==5.2.8\n./vendor/plainlib\n-e .\n")
+    module = write(tmp_path, "vendor/plainlib/plainlib/__init__.py", "VALUE = 1\n")
+    write(tmp_path, "setup.py", "from setuptools import setup\nsetup()\n")
+    assert requirements.local_paths(main) == [(tmp_path / "vendor/plainlib").resolve(), tmp_path.resolve()]
+    first = requirements.fingerprint(main, {})
+    module.write_text("VALUE = 2\n")
+    assert requirements.fingerprint(main, {}) != first
+
+
+def test_pycache_and_git_do_not_change_the_fingerprint(tmp_path):
+    main = write(tmp_path, "requirements.txt", "./lib\n")
+    write(tmp_path, "lib/mod.py", "x = 1\n")
+    first = requirements.fingerprint(main, {})
+    write(tmp_path, "lib/__pycache__/mod.cpython-312.pyc", "junk")
+    write(tmp_path, "lib/.git/HEAD", "ref: refs/heads/main\n")
+    assert requirements.fingerprint(main, {}) == first
