@@ -10,7 +10,7 @@ import time
 from typing import List, Mapping
 
 from buildpack import build_env, cache, output
-from buildpack.app import hooks, processes, profile, slug, source_tree
+from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action
 from buildpack.context import Context
 from buildpack.dependencies import pip, pip_compile, sources, tool_versions
@@ -74,9 +74,11 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
             pending_checks = settings_advice.start(ctx, django_app)
             collectstatic.collectstatic(ctx, django_app)
             settings_advice.run(ctx, django_app, installed, pending_checks)
+    procfile.report(ctx.build_dir, ctx.python_home)
     plan = processes.plan(ctx.build_dir, django_app, installed)
     processes.save(ctx.build_dir, plan)
-    processes.announce(ctx.build_dir, plan)
+    written = processes.write_procfile(ctx.build_dir, plan, ctx.setting(processes.DISABLE_PROCFILE))
+    processes.announce(ctx.build_dir, plan, written)
     profile.write(ctx)
 
     post_compile = hooks.run_hook(ctx, "post_compile")

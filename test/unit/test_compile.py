@@ -9,7 +9,7 @@ import pytest
 
 from buildpack import build_env, cache
 from buildpack import compile as compile_step
-from buildpack.app import hooks, processes, profile, slug, source_tree
+from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action, Decision
 from buildpack.dependencies import pip, pip_compile, sources, tool_versions
 from buildpack.django import collectstatic, project, settings_advice
@@ -86,8 +86,10 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(settings_advice, "start")
     recorder.patch(collectstatic, "collectstatic")
     recorder.patch(settings_advice, "run")
+    recorder.patch(procfile, "report")
     recorder.patch(processes, "plan")
     recorder.patch(processes, "save")
+    recorder.patch(processes, "write_procfile", result=True)
     recorder.patch(processes, "announce")
     recorder.patch(profile, "write")
     recorder.patch(slug, "finish")
@@ -125,8 +127,10 @@ DJANGO_STEPS = [
     "django.settings_advice.run",
 ]
 SLUG_STEPS = [
+    "app.procfile.report",
     "app.processes.plan",
     "app.processes.save",
+    "app.processes.write_procfile",
     "app.processes.announce",
     "app.profile.write",
     "app.hooks.run_hook:post_compile",
