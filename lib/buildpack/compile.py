@@ -67,13 +67,13 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     installed = pip.install(ctx, requirements_file, decision.action, known)
     pip.fix_build_paths(ctx)
 
-    django_app = project.find(ctx, installed)
+    django_app = project.find(ctx, installed)  # starts the build's one Django process
     if django_app is not None:
         project.describe(django_app)
         if not for_ci:
-            pending_checks = settings_advice.start(ctx, django_app)
             collectstatic.collectstatic(ctx, django_app)
-            settings_advice.run(ctx, django_app, installed, pending_checks)
+            settings_advice.run(ctx, django_app, installed)
+        django_app.close()
     procfile.report(ctx.build_dir, ctx.python_home)
     plan = processes.plan(ctx.build_dir, django_app, installed)
     processes.save(ctx.build_dir, plan)

@@ -59,6 +59,8 @@ def fake_cache(recorder: Recorder) -> type:
 
 def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: object = "app") -> Recorder:
     recorder = Recorder(monkeypatch)
+    if django_app == "app":
+        django_app = SimpleNamespace(close=lambda: recorder.calls.append("django.project.DjangoApp.close"))
     store = SimpleNamespace(available_versions=lambda stack, arch: ["3.12.1"],
                             archive_for=lambda version, stack, arch: SimpleNamespace(identity="sha-x", version=version))
     recorder.patch(stacks, "check_stack")
@@ -83,7 +85,6 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(pip, "fix_build_paths")
     recorder.patch(project, "find", result=django_app)
     recorder.patch(project, "describe")
-    recorder.patch(settings_advice, "start")
     recorder.patch(collectstatic, "collectstatic")
     recorder.patch(settings_advice, "run")
     recorder.patch(procfile, "report")
@@ -122,9 +123,9 @@ AFTER_ENVIRONMENT = [
 ]
 DJANGO_STEPS = [
     "django.project.describe",
-    "django.settings_advice.start",
     "django.collectstatic.collectstatic",
     "django.settings_advice.run",
+    "django.project.DjangoApp.close",  # the one Django process ends once nothing more is asked
 ]
 SLUG_STEPS = [
     "app.procfile.report",
@@ -170,7 +171,8 @@ def test_test_compile_skips_collectstatic_and_the_settings_advice(monkeypatch, t
     recorder = patch_build(monkeypatch, Action.FRESH)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}, command="test-compile")
     assert "django.project.describe" in recorder.calls
-    assert not {"django.collectstatic.collectstatic", "django.settings_advice.start"} & set(recorder.calls)
+    assert not {"django.collectstatic.collectstatic", "django.settings_advice.run"} & set(recorder.calls)
+    assert "django.project.DjangoApp.close" in recorder.calls
 
 
 def test_without_a_django_project_the_django_steps_are_skipped(monkeypatch, tmp_path):
