@@ -189,7 +189,7 @@ def extract_tar(
     try:
         kind = compression_of(archive)
     except OSError as exc:
-        raise ArchiveError("Couldn't read the Python runtime archive.", f"{archive}: {exc.strerror}.",
+        raise ArchiveError("Could not read the Python runtime archive.", f"{archive}: {exc.strerror}.",
                            "archive::unreadable") from None
     if kind != "zst":
         try:
@@ -242,7 +242,7 @@ def _write_failed(archive: Path, exc: OSError) -> ArchiveError:
         f"Unpacking {archive.name} failed: {exc.strerror or exc}.\n\n"
         f"Check that the build has enough free disk space."
     )
-    return ArchiveError("Couldn't unpack the Python runtime archive.", body, "archive::extract-failed")
+    return ArchiveError("Could not unpack the Python runtime archive.", body, "archive::extract-failed")
 
 
 def _leftovers(parent: Path, name: str) -> Sequence[Path]:

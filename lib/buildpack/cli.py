@@ -31,7 +31,7 @@ def main(argv: List[str]) -> int:
     try:
         return int(module.main(args, os.environ, command=command) or 0)
     except BuildpackError as exc:
-        output.error(exc.title, exc.body)
+        output.error(exc.title, exc.body, exc.docs)
         return 1
     except KeyboardInterrupt:
         output.error("The build was interrupted.")

@@ -13,6 +13,7 @@ from buildpack import build_env, cache, output
 from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action
 from buildpack.context import Context
+from buildpack.errors import DOCS_STACKS
 from buildpack.dependencies import pip, pip_compile, sources, tool_versions
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
@@ -25,7 +26,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
 
     stack_warning = stacks.check_stack(ctx.stack)
     if stack_warning:
-        output.warning(*stack_warning)
+        output.warning(*stack_warning, docs=DOCS_STACKS)
     source_tree.refuse_committed_environments(ctx.build_dir)
     hooks.run_hook(ctx, "pre_compile")
 

@@ -68,7 +68,7 @@ def explain_failure(build_dir: Path) -> str:
         "directory of the app (or manage.py up to 3 levels down):\n"
         f"  {', '.join(PYTHON_MARKERS[:12])}\n\n"
         f"The root directory holds: {listing}\n\n"
-        "To fix it, add a requirements.txt (and runtime.txt) to the root of\n"
+        "To fix it: add a requirements.txt (and runtime.txt) to the root of\n"
         "your repository, check it is not in .gitignore, and commit it.\n"
     )
 

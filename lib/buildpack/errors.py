@@ -6,26 +6,42 @@ modules catch BuildpackError, print it as an error block and exit 1.
 """
 from __future__ import annotations
 
+# Heroku Dev Center pages an error or warning block may point to (one line each,
+# "For more information, see:"). Only pages that exist: checked when added.
+DOCS_PYTHON_VERSION = "https://devcenter.heroku.com/articles/python-runtimes"
+DOCS_PYTHON_SUPPORT = "https://devcenter.heroku.com/articles/python-support"
+DOCS_PIP = "https://devcenter.heroku.com/articles/python-pip"
+DOCS_STATIC_ASSETS = "https://devcenter.heroku.com/articles/django-assets"
+DOCS_PROCFILE = "https://devcenter.heroku.com/articles/procfile"
+DOCS_RELEASE_PHASE = "https://devcenter.heroku.com/articles/release-phase"
+DOCS_STACKS = "https://devcenter.heroku.com/articles/stack"
+
 
 class BuildpackError(Exception):
     reason = "buildpack::error"
+    # The documentation page for this kind of failure, when there is one.
+    docs: str | None = None
 
-    def __init__(self, title: str, body: str = "", reason: str | None = None) -> None:
+    def __init__(self, title: str, body: str = "", reason: str | None = None, docs: str | None = None) -> None:
         super().__init__(title)
         self.title = title
         self.body = body
         if reason is not None:
             self.reason = reason
+        if docs is not None:
+            self.docs = docs
 
 
 class StackUnknownError(BuildpackError):
     reason = "stack::unknown"
+    docs = DOCS_STACKS
 
 
 class PythonVersionError(BuildpackError):
     """runtime.txt/.python-version is malformed, unknown or unsupported."""
 
     reason = "python-version::invalid"
+    docs = DOCS_PYTHON_VERSION
 
 
 class RuntimeStoreError(BuildpackError):
@@ -70,6 +86,7 @@ class RuntimeIncompatibleError(BuildpackError):
 
 class DependenciesError(BuildpackError):
     reason = "dependencies::failed"
+    docs = DOCS_PIP
 
 
 class HookError(BuildpackError):
@@ -84,6 +101,7 @@ class SourceTreeError(BuildpackError):
 
 class CollectstaticError(BuildpackError):
     reason = "collectstatic::failed"
+    docs = DOCS_STATIC_ASSETS
 
 
 class CiPythonMissingError(BuildpackError):

@@ -175,7 +175,7 @@ def _copy(source: IO[bytes], sink: IO[bytes], hasher: "hashlib._Hash", progress:
         try:
             sink.write(chunk)
         except OSError as exc:
-            raise _error(DownloadError, "Couldn't save a download.",
+            raise _error(DownloadError, "Could not save a download.",
                          f"Writing {display_url(url)} to disk failed: {exc.strerror}.",
                          "download::write-failed") from None
         progress.update(received)
@@ -191,13 +191,13 @@ def _fetch_file(url: str, sink: IO[bytes], progress: Optional[Progress], min_siz
     try:
         handle = open(path, "rb")
     except FileNotFoundError:
-        raise _error(NotFound, f"Not found: {display_url(url)}", f"There is no file at {path}.") from None
+        raise _error(NotFound, f"{display_url(url)} was not found.", f"There is no file at {path}.") from None
     except OSError as exc:
-        raise _error(DownloadError, f"Couldn't read {display_url(url)}.",
+        raise _error(DownloadError, f"Could not read {display_url(url)}.",
                      f"Reading {path} failed: {exc.strerror}.", "download::failed") from None
     with handle:
         if os.path.isdir(path):
-            raise _error(DownloadError, f"Couldn't read {display_url(url)}.", f"{path} is a directory.")
+            raise _error(DownloadError, f"Could not read {display_url(url)}.", f"{path} is a directory.")
         total = os.fstat(handle.fileno()).st_size
         hasher = hashlib.sha256()
         _copy(handle, sink, hasher, _Progress(progress, total, min_size), deadline, clock, max_size, url)
@@ -252,12 +252,12 @@ def _http_get(url: str, sink: IO[bytes], *, deadline: float, clock: Callable[[],
                 current = following
                 continue
             if status in not_found_statuses:
-                raise _error(NotFound, f"Not found: {display_url(current)}",
+                raise _error(NotFound, f"{display_url(current)} was not found.",
                              f"The server answered HTTP {status}.", None, status)
             if status == 429 or 500 <= status <= 599:
                 raise _Transient(f"HTTP {status}", _retry_after(response.getheader("Retry-After")), status)
             if status != 200:
-                raise _error(DownloadError, f"Couldn't download {display_url(current)}.",
+                raise _error(DownloadError, f"Could not download {display_url(current)}.",
                              f"The server answered HTTP {status} {response.reason}.\n"
                              f"This is not retried: it will not get better by itself.", "download::http-error",
                              status)
@@ -270,7 +270,7 @@ def _http_get(url: str, sink: IO[bytes], *, deadline: float, clock: Callable[[],
                 raise _Transient(f"the connection closed after {received} of {length} bytes")
             return hasher.hexdigest()
         except ssl.SSLCertVerificationError as exc:
-            raise _error(DownloadError, f"Couldn't verify the server of {display_url(current)}.",
+            raise _error(DownloadError, f"Could not verify the server of {display_url(current)}.",
                          f"The TLS certificate check failed: {exc.verify_message or exc.reason}.\n\n"
                          f"If a proxy or a private CA is in the way, point SSL_CERT_FILE at\n"
                          f"a CA bundle that includes its certificate.", "download::tls") from None
@@ -331,7 +331,7 @@ def _transfer(url: str, sink: IO[bytes], policy: FetchPolicy) -> str:
         why = (f"Gave up after {policy.total_timeout:g} seconds "
                f"({attempt} attempt{'s' if attempt != 1 else ''}; last: {last}).")
     else:
-        title = f"Couldn't download {display_url(url)}."
+        title = f"Could not download {display_url(url)}."
         reason = "download::failed"
         why = f"{attempt} attempt{'s' if attempt != 1 else ''} failed; the last one with: {last}."
     body = (

@@ -10,7 +10,7 @@ import sys
 import textwrap
 import time
 from contextlib import contextmanager
-from typing import Iterable, Iterator, TextIO
+from typing import Iterable, Iterator, Optional, TextIO
 
 INDENT = " " * 7
 BLOCK_PREFIX = " !     "
@@ -35,26 +35,28 @@ def details(lines: Iterable[str]) -> None:
         detail(line)
 
 
-def format_block(kind: str, title: str, body: str = "") -> str:
-    """Render a warning/error/note block as text (pure, for tests)."""
+def format_block(kind: str, title: str, body: str = "", docs: Optional[str] = None) -> str:
+    """Render a warning/error/note block as text (pure, for tests); `docs` is a documentation URL."""
     lines = [f"{kind}: {title}"]
     if body:
         lines.append("")
         lines.extend(body.strip("\n").splitlines())
+    if docs:
+        lines.extend(["", "For more information, see:", docs])
     rendered = "\n".join((BLOCK_PREFIX + line).rstrip() for line in lines)
     return f"\n{rendered}\n\n"
 
 
-def warning(title: str, body: str = "") -> None:
-    _write(sys.stderr, format_block("Warning", title, body))
+def warning(title: str, body: str = "", docs: Optional[str] = None) -> None:
+    _write(sys.stderr, format_block("Warning", title, body, docs))
 
 
-def error(title: str, body: str = "") -> None:
-    _write(sys.stderr, format_block("Error", title, body))
+def error(title: str, body: str = "", docs: Optional[str] = None) -> None:
+    _write(sys.stderr, format_block("Error", title, body, docs))
 
 
-def note(title: str, body: str = "") -> None:
-    _write(sys.stderr, format_block("Note", title, body))
+def note(title: str, body: str = "", docs: Optional[str] = None) -> None:
+    _write(sys.stderr, format_block("Note", title, body, docs))
 
 
 def format_duration(seconds: float) -> str:

@@ -460,14 +460,15 @@ def files_containing(root: Path, needle: bytes) -> List[Path]:
 def test_lockfile_only_apps_are_told_how_to_export_requirements(tmp_path, fixture, lockfile, command):
     app = copy_fixture(fixture, tmp_path / "app")
     result = build(app, tmp_path / "work", echo=False)
-    assert_clean_failure(result, f"This app's dependencies are in {lockfile}", command, "git add requirements.txt")
+    assert_clean_failure(result, f"The app's dependencies are in {lockfile}, which is not supported yet.", command,
+                         "git add requirements.txt")
     assert "Installing Python" not in result.output
 
 
 def test_a_committed_virtualenv_is_refused_with_instructions(tmp_path):
     app = copy_fixture("deps_committed_venv", tmp_path / "app")
     result = build(app, tmp_path / "work", echo=False)
-    assert_clean_failure(result, "The app's source contains a Python environment: venv/",
+    assert_clean_failure(result, "The app's source contains a Python environment (venv/).",
                          "git rm -r --cached venv", "Add `venv/` to .gitignore")
 
 
@@ -476,7 +477,7 @@ def test_a_committed_dot_venv_with_a_dangling_python_link_is_refused(tmp_path):
     (app / ".venv" / "bin").mkdir(parents=True)
     (app / ".venv" / "bin" / "python").symlink_to("/Users/someone/.pyenv/versions/3.12.1/bin/python3.12")
     result = build(app, tmp_path / "work", echo=False)
-    assert_clean_failure(result, "The app's source contains a Python environment: .venv/", "git rm -r --cached .venv")
+    assert_clean_failure(result, "The app's source contains a Python environment (.venv/).", "git rm -r --cached .venv")
 
 
 # --- 10, 11. editable VCS requirements and packages built from source ------------------------------------------

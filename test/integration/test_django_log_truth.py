@@ -70,7 +70,7 @@ def test_settings_that_end_the_process_fail_the_build(shop):
     result = build_case(shop, DJANGO_SETTINGS_MODULE="shop.settings_exit")
     assert_clean_failure(
         result,
-        " !     Error: Django exited while importing the settings, before collectstatic ran.\n",
+        " !     Error: Django exited while importing the settings.\n",
         "The build's Django process ended (exit status 0) before it finished\n"
         " !     importing the settings (shop.settings_exit)",
         "os._exit()",

@@ -67,28 +67,28 @@ MISTAKES = (
 def test_each_procfile_mistake_is_quoted_with_its_fix(tutorial_build, tmp_path):
     log = build_with_procfile(tutorial_build, tmp_path, MISTAKES).output
     assert (
-        " !     Warning: Procfile line 1 is not `<type>: <command>`, so Heroku ignores it.\n"
+        " !     Warning: Procfile line 1 is not `type: command`: Heroku ignores it.\n"
         " !\n"
         " !     Line 1 of the Procfile:\n"
         " !         web gunicorn portfolio.wsgi\n"
         " !     A process line is the type, a colon, then the command.\n"
         " !\n"
-        " !     To fix it, write:\n"
+        " !     To fix it: write:\n"
         " !         web: gunicorn portfolio.wsgi\n"
     ) in log
     assert (
-        " !     Warning: Procfile line 2 declares `relase`: did you mean `release`?\n"
+        " !     Warning: Procfile line 2 declares `relase`, probably meant as `release`.\n"
         " !\n"
         " !     Line 2 of the Procfile:\n"
         " !         relase: python manage.py migrate --noinput\n"
         " !     Heroku runs only the process type named `release` in the release phase;\n"
         " !     `relase` is an ordinary process type that nothing starts by itself.\n"
         " !\n"
-        " !     To fix it, rename the type:\n"
+        " !     To fix it: rename the type:\n"
         " !         release: python manage.py migrate --noinput\n"
     ) in log
     assert (
-        " !     Warning: Procfile line 3 runs `gunicron`, which is not installed: did you mean `gunicorn`?\n"
+        " !     Warning: Procfile line 3 runs `gunicron`, which is not installed.\n"
         " !\n"
         " !     Line 3 of the Procfile:\n"
         " !         worker: gunicron portfolio.wsgi:application\n"
@@ -103,7 +103,7 @@ def test_each_procfile_mistake_is_quoted_with_its_fix(tutorial_build, tmp_path):
         " !     The module portfolio.wsgi defines no `aplication` (it has `application`),\n"
         " !     so gunicorn would fail to load the application and the process would crash.\n"
         " !\n"
-        " !     To fix it, write portfolio.wsgi:application instead.\n"
+        " !     To fix it: write portfolio.wsgi:application instead.\n"
     ) in log
 
 
@@ -119,7 +119,7 @@ def test_a_huge_procfile_makes_a_short_log(tutorial_build, tmp_path):
     log = result.output
     assert len(log) < 40_000, len(log)
     assert " !     Warning: Procfile is larger than 1 MB; only its first 1 MB was checked.\n" in log
-    assert " !     Warning: Procfile line 1 is not `<type>: <command>`, so Heroku ignores it.\n" in log
+    assert " !     Warning: Procfile line 1 is not `type: command`: Heroku ignores it.\n" in log
     assert " !     Warning: The Procfile has 2" in log  # "... more problems" with the count
     assert "proc5000 " not in log
 

@@ -77,7 +77,7 @@ def test_each_mistake_is_found(text, expected):
 
 def test_a_misspelled_program_is_matched_to_the_installed_one():
     (finding,) = procfile.check("web: gunicron mysite.wsgi --bind 0.0.0.0:$PORT\n", LOOKUP)
-    assert finding.title == "Procfile line 1 runs `gunicron`, which is not installed: did you mean `gunicorn`?"
+    assert finding.title == "Procfile line 1 runs `gunicron`, which is not installed."
     assert "    web: gunicorn mysite.wsgi --bind 0.0.0.0:$PORT\n" in finding.body
 
 
@@ -89,7 +89,7 @@ def test_an_unknown_program_without_a_near_name_says_to_add_its_package():
 
 def test_a_missing_module_says_where_it_looked():
     (finding,) = procfile.check("web: gunicorn --chdir src mysite.wsgi\n", LOOKUP)
-    assert finding.title == "Procfile line 1 names an application module that does not exist: mysite.wsgi."
+    assert finding.title == "Procfile line 1 names a module that does not exist: mysite.wsgi."
     assert "(looked for src/mysite/wsgi.py and in the installed" in finding.body
 
 

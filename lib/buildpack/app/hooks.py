@@ -34,7 +34,7 @@ def run_hook(ctx: Context, name: str) -> bool:
             f"bin/{name} ran from the root of the app with its config vars\n"
             "and exited with an error; its output is above.\n"
             + (f"{cause}\n" if cause else "")
-            + f"\nTo fix it, run `bash bin/{name}` locally and fix what fails,\n"
+            + f"\nTo fix it: run `bash bin/{name}` locally and fix what fails,\n"
             f"or remove bin/{name} if the app no longer needs it.",
             reason=f"hook::{name}",
         )

@@ -15,6 +15,7 @@ from typing import Collection, Dict, List, Optional, Tuple
 from buildpack import output
 from buildpack.app import procfile
 from buildpack.context import is_enabled
+from buildpack.errors import DOCS_PROCFILE, DOCS_RELEASE_PHASE
 
 PROCESSES_FILE = Path(".heroku") / "django-buildpack" / "processes.json"
 MIGRATE_COMMAND = "python manage.py migrate --noinput"
@@ -111,7 +112,7 @@ def web_command(
         no_asgi_server = (
             f"{why[0].upper() + why[1:]}, but no ASGI server is installed.",
             f"The ASGI application {asgi} needs an ASGI server to run.\n\n"
-            "To fix it, add one to requirements.txt:\n"
+            "To fix it: add one to requirements.txt:\n"
             "1. gunicorn and uvicorn-worker (gunicorn manages uvicorn workers), or\n"
             "2. uvicorn[standard], or\n"
             "3. daphne.\n"
@@ -139,7 +140,7 @@ def web_command(
         "(it is slow, single-threaded and not security-audited).\n\n"
         "To fix it:\n"
         "1. Add gunicorn to requirements.txt"
-        + (".\n" if wsgi_application else " and set WSGI_APPLICATION in your settings.\n")
+        + (".\n" if wsgi_application else ", and set WSGI_APPLICATION in\n   your settings.\n")
         + "2. Or add a Procfile with your own `web:` command.",
     ))
 
@@ -219,7 +220,7 @@ def plan(build_dir: Path, django_app, installed: Dict[str, str]) -> ProcessPlan:
             f"Your Procfile is in {django_app.project_dir}/, where Heroku does not read it.",
             "Heroku reads the Procfile only from the root of the repository, so\n"
             f"{django_app.project_dir}/Procfile is ignored and the default process types apply.\n\n"
-            "To fix it, move it to the root of the repository, and let each\n"
+            "To fix it: move it to the root of the repository, and let each\n"
             f"command change into {django_app.project_dir}/ itself (for example\n"
             f"`gunicorn --chdir {django_app.project_dir} ...`).",
         ))
@@ -258,7 +259,7 @@ def effective(build_dir: Path, plan_: ProcessPlan, written: bool = False) -> Dic
 def announce(build_dir: Path, plan_: ProcessPlan, written: bool = False) -> None:
     """List the effective process types and where each came from (a bounded list)."""
     for title, body in plan_.warnings:
-        output.warning(title, body)
+        output.warning(title, body, DOCS_PROCFILE)
     merged = effective(build_dir, plan_, written)
     if not merged:
         output.step("No process types: add a Procfile with a `web:` command")
@@ -287,4 +288,5 @@ def announce(build_dir: Path, plan_: ProcessPlan, written: bool = False) -> None
             "documents the release phase only through the Procfile. To be sure\n"
             "migrations run on every deploy, add this line to your Procfile:\n\n"
             f"    release: {merged['release'][0]}",
+            DOCS_RELEASE_PHASE,
         )

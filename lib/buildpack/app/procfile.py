@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from buildpack import output
+from buildpack.errors import DOCS_PROCFILE
 
 PROCFILE = "Procfile"
 # Heroku's own grammar for a process line.
@@ -111,7 +112,7 @@ def read(build_dir: Path) -> Procfile:
             "procfile::directory", "Procfile is a directory, not a file.",
             "The app has a directory named Procfile at its root. Heroku reads\n"
             "process types only from a file of that name, so none are declared.\n\n"
-            "To fix it, move what is in the Procfile/ directory elsewhere and\n"
+            "To fix it: move what is in the Procfile/ directory elsewhere and\n"
             "write a Procfile file with lines such as:\n"
             "    web: gunicorn myproject.wsgi"))
     try:
@@ -122,14 +123,14 @@ def read(build_dir: Path) -> Procfile:
             "procfile::unreadable", "Procfile cannot be read.",
             f"Reading the Procfile failed: {exc.strerror or exc}.\n"
             "(A symbolic link to a file outside the app cannot work on Heroku.)\n\n"
-            "To fix it, commit the Procfile as an ordinary file."))
+            "To fix it: commit the Procfile as an ordinary file."))
     if b"\0" in data:
         return Procfile(exists=True, problem=_unreadable(
             "procfile::binary", "Procfile is not a text file.",
             "The Procfile contains NUL bytes: it is binary data (an image, an\n"
             "archive, a file saved in UTF-16), not text. Heroku cannot read process\n"
             "types from it.\n\n"
-            "To fix it, write the Procfile as plain UTF-8 text, for example:\n"
+            "To fix it: write the Procfile as plain UTF-8 text, for example:\n"
             "    web: gunicorn myproject.wsgi"))
     problem = None
     if len(data) > READ_LIMIT:
@@ -137,8 +138,8 @@ def read(build_dir: Path) -> Procfile:
         problem = Finding(
             "procfile::too-big", "Procfile is larger than 1 MB; only its first 1 MB was checked.",
             "A Procfile holds a few process types, one line each. This one is\n"
-            "larger than 1 MB, which is almost certainly not what you meant to commit.\n\n"
-            "To fix it, keep only the `<type>: <command>` lines you need.")
+            "larger than 1 MB: almost certainly not what you meant to commit.\n\n"
+            "To fix it: keep only the `<type>: <command>` lines you need.")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -151,7 +152,7 @@ def read(build_dir: Path) -> Procfile:
             f"Line {line_number} of the Procfile has bytes that are not UTF-8:\n"
             f"    {quote(text.splitlines()[line_number - 1] if text.splitlines() else '')}\n"
             "Heroku may misread that line.\n\n"
-            "To fix it, save the Procfile as UTF-8 (the shell commands in it\n"
+            "To fix it: save the Procfile as UTF-8 (the shell commands in it\n"
             "rarely need anything but ASCII).")
     return Procfile(exists=True, text=text, problem=problem, process_types=parse(text))
 
@@ -211,8 +212,8 @@ def check_line_form(number: int, line: str) -> Optional[Finding]:
             why = "A process line is the type, a colon, then the command."
         return Finding(
             "procfile::malformed",
-            f"Procfile line {number} is not `<type>: <command>`, so Heroku ignores it.",
-            _block(number, line) + why + "\n\nTo fix it, write:\n" + f"    {quote(fixed)}",
+            f"Procfile line {number} is not `type: command`: Heroku ignores it.",
+            _block(number, line) + why + "\n\nTo fix it: write:\n" + f"    {quote(fixed)}",
         )
     loose_name = re.match(r"^\s*([A-Za-z0-9_-]+)\s*:\s*$", line)
     if loose_name:
@@ -220,14 +221,14 @@ def check_line_form(number: int, line: str) -> Optional[Finding]:
             "procfile::no-command",
             f"Procfile line {number} declares `{loose_name.group(1)}` with no command.",
             _block(number, line) + "Heroku ignores a type without a command.\n\n"
-            "To fix it, add the command after the colon, or remove the line.",
+            "To fix it: add the command after the colon, or remove the line.",
         )
     return Finding(
         "procfile::malformed",
-        f"Procfile line {number} is not `<type>: <command>`, so Heroku ignores it.",
+        f"Procfile line {number} is not `type: command`: Heroku ignores it.",
         _block(number, line) + "Each line of a Procfile is a process type, a colon and a command,\n"
         "for example `web: gunicorn myproject.wsgi`.\n\n"
-        "To fix it, rewrite the line in that form, or start it with # to\nmake it a comment.",
+        "To fix it: rewrite the line in that form, or start it with # to\nmake it a comment.",
     )
 
 
@@ -242,9 +243,9 @@ def check_type(number: int, line: str, name: str, command: str) -> Optional[Find
     }[special]
     return Finding(
         "procfile::misspelled-type",
-        f"Procfile line {number} declares `{name}`: did you mean `{special}`?",
+        f"Procfile line {number} declares `{name}`, probably meant as `{special}`.",
         _block(number, line) + f"{role};\n`{name}` is an ordinary process type that nothing starts by itself.\n\n"
-        f"To fix it, rename the type:\n    {quote(f'{special}: {command}')}",
+        f"To fix it: rename the type:\n    {quote(f'{special}: {command}')}",
     )
 
 
@@ -312,7 +313,7 @@ def check_program(number: int, line: str, invocation: _Invocation, lookup: Looku
             f"Procfile line {number} runs `{program}`, which is not in the app.",
             _block(number, line) + f"There is no file {relative} in the app, so this process would\n"
             "crash as soon as it starts.\n\n"
-            "To fix it, correct the path (it is relative to the root of the app,\n"
+            "To fix it: correct the path (it is relative to the root of the app,\n"
             "where the dyno starts) or commit the missing file.",
         )
     if lookup.command_exists(program):
@@ -325,8 +326,7 @@ def check_program(number: int, line: str, invocation: _Invocation, lookup: Looku
            "   or correct the command's name.")
     return Finding(
         "procfile::missing-program",
-        f"Procfile line {number} runs `{program}`, which is not installed"
-        + (f": did you mean `{close[0]}`?" if close else "."),
+        f"Procfile line {number} runs `{program}`, which is not installed.",
         _block(number, line) + f"No package installed in the app provides a `{program}` command, and\n"
         "the stack has no program of that name, so this process would crash\n"
         "as soon as it starts.\n\nTo fix it:\n" + fix,
@@ -426,11 +426,11 @@ def check_target(number: int, line: str, invocation: _Invocation, lookup: Lookup
         where = " or ".join(f"{_join(d, path)}.py" for d in dirs)
         return Finding(
             "procfile::missing-application",
-            f"Procfile line {number} names an application module that does not exist: {module}.",
+            f"Procfile line {number} names a module that does not exist: {module}.",
             _block(number, line) + f"{server[0]} imports {module} to find `{attribute}`, but the app has no\n"
             f"such module (looked for {where} and in the installed\n"
             "packages), so this process would crash as soon as it starts.\n\n"
-            "To fix it, name the module of your project's wsgi.py (or asgi.py),\n"
+            "To fix it: name the module of your project's wsgi.py (or asgi.py),\n"
             "for example `myproject.wsgi`, as a dotted path from the directory the\n"
             "command runs in (use --chdir for a project in a subdirectory).",
         )
@@ -447,7 +447,7 @@ def check_target(number: int, line: str, invocation: _Invocation, lookup: Lookup
         _block(number, line) + f"The module {module} defines no `{attribute}`"
         + (f" (it has `{close[0]}`)" if close else "") + ",\n"
         f"so {server[0]} would fail to load the application and the process would crash.\n\n"
-        f"To fix it, write {suggestion}" + (" instead." if close else " (the name startproject uses)."),
+        f"To fix it: write {suggestion}" + (" instead." if close else " (the name startproject uses)."),
     )
 
 
@@ -469,7 +469,7 @@ def check(text: str, lookup: Lookup) -> List[Finding]:
                 "procfile::duplicate-type",
                 f"Procfile line {number} declares `{name}` again (first on line {seen[name]}).",
                 _block(number, line) + "Heroku keeps only the last line of a type, so the earlier one is\n"
-                "ignored.\n\nTo fix it, keep one line per process type.",
+                "ignored.\n\nTo fix it: keep one line per process type.",
             ))
         seen[name] = number
         typo = check_type(number, line, name, command)
@@ -559,11 +559,12 @@ def report(build_dir: Path, python_home: Path) -> List[Finding]:
         findings += check(found.text, filesystem_lookup(build_dir, python_home))
     shown, more = shown_findings(findings)
     for finding in shown:
-        output.warning(finding.title, finding.body)
+        output.warning(finding.title, finding.body, DOCS_PROCFILE)
     if more:
         output.warning(
             f"The Procfile has {more} more problems like these (not shown).",
             "Only the first few are quoted, to keep the log readable.\n\n"
-            "To fix it, correct the lines above, then build again to see the rest.",
+            "To fix it: correct the lines above, then build again to see the rest.",
+            DOCS_PROCFILE,
         )
     return findings

@@ -18,7 +18,7 @@ def refuse_committed_environments(build_dir: Path) -> None:
         )
         if path.is_dir() and is_environment:
             raise SourceTreeError(
-                f"The app's source contains a Python environment: {name}/",
+                f"The app's source contains a Python environment ({name}/).",
                 f"Found {name}/ in the root of the app. A virtual environment made\n"
                 "on another machine does not work on Heroku (its paths and\n"
                 "compiled libraries belong to that machine), and it makes the\n"

@@ -49,13 +49,13 @@ def unsupported_lockfile_error(build_dir: Path) -> Optional[DependenciesError]:
         if name == "pyproject.toml" and not _declares_dependencies(path):
             continue
         return DependenciesError(
-            f"This app's dependencies are in {name}, which this buildpack does not install yet.",
+            f"The app's dependencies are in {name}, which is not supported yet.",
             f"Found {name} but no requirements.txt in the root of the app.\n\n"
             "This buildpack installs dependencies from requirements.txt (or\n"
             "compiles requirements.in with pip-tools).\n\n"
             "To fix it:\n"
-            f"1. Export a requirements.txt:  {command}\n"
-            "2. Commit it:  git add requirements.txt && git commit -m 'Add requirements.txt'\n"
+            f"1. Export a requirements.txt:\n   {command}\n"
+            "2. Commit it:\n   git add requirements.txt && git commit -m 'Add requirements.txt'\n"
             "3. Deploy again.",
             reason="dependencies::lockfile-unsupported",
         )
@@ -94,7 +94,8 @@ def install_pip(ctx: Context, python_version: str) -> None:
         raise DependenciesError(
             f"Could not install pip {version}.",
             "pip's output ends with:\n\n" + "\n".join(result.tail[-15:]) + "\n\n"
-            "This is usually a network problem reaching the package index; try again.",
+            "This is usually a network problem reaching the package index: try\n"
+            "again.",
             reason="dependencies::pip-install",
         )
 

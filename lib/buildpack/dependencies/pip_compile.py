@@ -15,7 +15,7 @@ from buildpack import build_env, commands, output, version_numbers
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import requirements, tool_versions
-from buildpack.errors import DependenciesError
+from buildpack.errors import DOCS_PIP, DependenciesError
 
 CI_REQUIREMENTS = ("requirements-test.txt", "requirements-dev.txt")
 
@@ -29,6 +29,7 @@ def warn_if_stale(txt: Path, source: Path) -> None:
             "change is not deployed.\n\n"
             "To fix it: run `pip-compile requirements.in`, commit\n"
             "requirements.txt, and deploy again.",
+            DOCS_PIP,
         )
 
 
@@ -47,6 +48,7 @@ def compile_requirements(ctx: Context, source: Path, target: Path, build_cache: 
         "versions than the ones you tested.\n\n"
         "To fix it: run `pip-compile requirements.in` locally and commit\n"
         "the requirements.txt it writes.",
+        DOCS_PIP,
     )
     if cached.is_file():
         output.step("Using the cached compile of requirements.in")

@@ -11,7 +11,7 @@ from buildpack import output
 from buildpack.context import Context, is_enabled
 from buildpack.django import collectstatic_failures, process, project
 from buildpack.django.project import DjangoApp, without_build_dir
-from buildpack.errors import CollectstaticError
+from buildpack.errors import DOCS_STATIC_ASSETS, CollectstaticError
 
 # Config var values shorter than this are not masked in collectstatic's output:
 # they would match ordinary words ("1", "true", "prod").
@@ -90,8 +90,9 @@ def warn_if_static_root_outside(ctx: Context, app: DjangoApp) -> None:
             f"STATIC_ROOT is '{app.static_root}', which is not inside the app's\n"
             "directory, so the collected files will not be in the slug and the\n"
             "app will not find them at run time.\n\n"
-            "To fix it, set it relative to the project, for example:\n"
+            "To fix it: set it relative to the project, for example:\n"
             '    STATIC_ROOT = BASE_DIR / "staticfiles"',
+            DOCS_STATIC_ASSETS,
         )
 
 

@@ -283,7 +283,8 @@ def _no_settings_failure(shown: str) -> Failure:
         "To fix it:\n"
         "1. Set it in manage.py, as `django-admin startproject` does:\n"
         '       os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n'
-        "2. Or set the config var: heroku config:set DJANGO_SETTINGS_MODULE=mysite.settings",
+        "2. Or set the config var:\n"
+        "   heroku config:set DJANGO_SETTINGS_MODULE=mysite.settings",
     )
 
 
@@ -311,7 +312,7 @@ def _missing_env_var_failure(name: str, shown: str, withheld: bool) -> Failure:
         )
     return Failure(
         "env-var-missing",
-        f"collectstatic failed: the settings need the {name} environment variable.",
+        f"collectstatic failed: the settings need the {name} variable.",
         f"Your settings read {name} from the environment when they are\n"
         "imported, and it is not set during the build:\n\n"
         f"{shown}\n\n{why}",
@@ -343,7 +344,7 @@ def _manifest_failure(missing: str, storage: str, referrer: Optional[str], shown
     title = (
         f"collectstatic failed: {referrer} refers to {missing}, which does not exist."
         if referrer
-        else f"collectstatic failed: a static file refers to {missing}, which does not exist."
+        else f"collectstatic failed: {missing} is referred to but does not exist."
     )
     fixes = [
         f"Correct the reference in {source}: a relative url() is resolved\n"
@@ -407,12 +408,14 @@ def _module_failure(
             "settings-import",
             f"collectstatic failed: the settings module '{module}' does not exist.",
             f"Django was told to use '{module}' as its settings (from the\n"
-            "DJANGO_SETTINGS_MODULE config var, or manage.py), and it cannot be found:\n\n"
+            "DJANGO_SETTINGS_MODULE config var, or manage.py), and it cannot be\n"
+            "found:\n\n"
             f"{shown}\n\n"
             "To fix it:\n"
             "1. Check the spelling and case (Heroku's filesystem is case-sensitive),\n"
             "   and that the file is committed and not in .gitignore.\n"
-            "2. Check the DJANGO_SETTINGS_MODULE config var: heroku config:get DJANGO_SETTINGS_MODULE",
+            "2. Check the DJANGO_SETTINGS_MODULE config var:\n"
+            "   heroku config:get DJANGO_SETTINGS_MODULE",
         )
     if top in app_modules:
         return Failure(
@@ -466,7 +469,7 @@ def _cannot_import_failure(name: str, module: str, shown: str) -> Failure:
 def _database_failure(shown: str) -> Failure:
     return Failure(
         "database-at-build",
-        "collectstatic failed: the code queried the database during the build.",
+        "collectstatic failed: the code queried the database.",
         "Loading the project ran a database query, and there is no usable\n"
         "database while the app builds:\n\n"
         f"{shown}\n\n"

@@ -93,15 +93,16 @@ def vanished_error(step: str, settings_module: Optional[str], returncode: Option
     status, cause = commands.describe_exit(returncode if returncode is not None else 0)
     where = "importing the settings" + (f" ({settings_module})" if settings_module else "")
     if step == "inspected":
-        title = "Django exited while importing the settings, before collectstatic ran."
+        title = "Django exited while importing the settings."
         doing = f"before it finished\n{where}"
     else:
         title = "Django exited during collectstatic, before it finished."
         doing = "before collectstatic\nfinished"
     body = (
-        f"The build's Django process ended ({status}) {doing}, so no static files were\n"
-        "collected." + (f"\n{cause}" if cause else "") + "\n"
-        "When the exit status is 0, something in the app's code ended the process:\n"
+        f"The build's Django process ended ({status}) {doing},\n"
+        "so collectstatic did not run to its end and the static files are\n"
+        "missing." + (f"\n{cause}" if cause else "") + "\n"
+        "With exit status 0, something in the app's code ended the process:\n"
         "os._exit(), or sys.exit() outside a management command.\n\n"
         "To fix it:\n"
         "1. Look for os._exit( and sys.exit( in the settings and the modules\n"

@@ -75,8 +75,9 @@ def allowed_hosts_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
         f"{found}: it only allows requests made to the machine\n"
         "itself. Django answers 400 Bad Request for any other host name, so\n"
         "the app's herokuapp.com address and custom domains would fail.\n\n"
-        "To fix it, add the host names the app is reached by:\n"
-        '1. In the settings: ALLOWED_HOSTS = [".herokuapp.com", "www.example.com"]\n'
+        "To fix it: add the host names the app is reached by:\n"
+        "1. In the settings:\n"
+        '   ALLOWED_HOSTS = [".herokuapp.com", "www.example.com"]\n'
         "2. Or read them from a config var:\n"
         '   ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")\n'
         "   and run `heroku config:set ALLOWED_HOSTS=<app>.herokuapp.com`.",
@@ -104,7 +105,7 @@ def database_finding(facts: Mapping[str, Any], database_url_set: bool) -> Option
         )
     return Finding(
         "checks::sqlite",
-        "The database is SQLite, and its data will not survive on Heroku.",
+        "The database is SQLite: its data will not survive on Heroku.",
         f"DATABASES['default'] uses {engine!r} and the app has no\n"
         "DATABASE_URL config var.\n" + why + "To fix it:\n"
         "1. Add a database: `heroku addons:create heroku-postgresql`\n"

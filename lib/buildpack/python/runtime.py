@@ -17,7 +17,7 @@ from typing import List, Optional
 from buildpack import commands, fetch, output
 from buildpack.archive import install_archive
 from buildpack.context import Context
-from buildpack.errors import ArchiveError, BuildpackError, RuntimeStoreError
+from buildpack.errors import DOCS_PYTHON_SUPPORT, ArchiveError, BuildpackError, RuntimeStoreError
 from buildpack.python.runtime_store import RuntimeArchive
 
 CACHE_PREFIX = "python-"
@@ -90,13 +90,14 @@ def _download(archive: RuntimeArchive, path: Path, policy: fetch.FetchPolicy) ->
         f"The runtime store has no Python {archive.version} for {archive.stack} ({archive.arch}):\n"
         f"{listed}\n"
         f"answered \"not found\".\n\n"
-        f"To fix this:\n"
+        f"To fix it:\n"
         f"1. Ask for another version in runtime.txt or .python-version\n"
         f"   (a major.minor such as 3.13 picks the newest available patch).\n"
         f"2. If PYTHON_RUNTIMES_URL names your own store, check that the\n"
         f"   archive was uploaded next to its index.json."
     )
-    raise RuntimeStoreError(f"Python {archive.version} isn't available.", body, "runtime-store::not-available")
+    raise RuntimeStoreError(f"Python {archive.version} isn't available.", body, "runtime-store::not-available",
+                            docs=DOCS_PYTHON_SUPPORT)
 
 
 def prepare_prefix(staging: Path) -> Path:

@@ -24,7 +24,13 @@ from buildpack import fetch, output, version_numbers
 from buildpack.cache import Recorded
 from buildpack.context import Context
 from buildpack.python import official_versions, stacks
-from buildpack.errors import DownloadError, RuntimeIncompatibleError, RuntimeStoreError, RuntimeStoreUnreachableError
+from buildpack.errors import (
+    DOCS_PYTHON_SUPPORT,
+    DownloadError,
+    RuntimeIncompatibleError,
+    RuntimeStoreError,
+    RuntimeStoreUnreachableError,
+)
 
 DEFAULT_BASE_URL = "https://heroku-buildpack-python.s3.dualstack.us-east-1.amazonaws.com"
 SETTING = "PYTHON_RUNTIMES_URL"
@@ -86,7 +92,8 @@ class Store:
             f"for {stack} ({arch}).\n\n"
             f"Versions it has for {stack} ({arch}): {listed}."
         )
-        return RuntimeStoreError(f"Python {version} isn't available.", body, "runtime-store::not-available")
+        return RuntimeStoreError(f"Python {version} isn't available.", body, "runtime-store::not-available",
+                                 docs=DOCS_PYTHON_SUPPORT)
 
 
 class IndexedStore(Store):
@@ -236,7 +243,7 @@ def open_store(ctx: Context, policy: fetch.FetchPolicy = fetch.SMALL_FILE_POLICY
         body = (
             f"Reading {fetch.display_url(index_url)} failed:\n"
             f"{exc.title}\n{exc.body}\n\n"
-            f"To fix this:\n"
+            f"To fix it:\n"
             f"1. Check that PYTHON_RUNTIMES_URL names the right store and\n"
             f"   that it is up (its index.json must be readable).\n"
             f"2. Or unset PYTHON_RUNTIMES_URL to use Heroku's runtimes."
@@ -372,7 +379,7 @@ def check_compatible(archive: RuntimeArchive, machine: MachineFacts, stack: Opti
         f"The runtime archive for Python {archive.version} from\n"
         f"{archive.store or 'the runtime store'} can't run here:\n{listed}\n\n"
         f"{why}\n\n"
-        f"To fix this, either:\n"
+        f"To fix it:\n"
         f"1. {first}, or\n"
         f"2. Build runtimes on {target}'s own system and list them for it in\n"
         f"   the store's index.json (\"stacks\": [\"{target}\"])."

@@ -37,14 +37,14 @@ def stack_info(name: str) -> Stack:
         body = (
             f"The STACK environment variable is not set, so the build can't\n"
             f"tell which runtime fits this machine. Heroku always sets it.\n\n"
-            f"When building outside Heroku, set STACK to one of: {known}."
+            f"When building outside Heroku, set STACK to one of:\n{known}."
         )
         raise StackUnknownError("The stack is not set.", body, "stack::unknown")
     if name in RETIRED_STACKS:
         body = (
             f"This app is on {quote(name)}, a stack that was retired long ago.\n"
             f"No Python runtime is built for it.\n\n"
-            f"To fix this:\n"
+            f"To fix it:\n"
             f"1. Move the app to a current stack: heroku stack:set heroku-24\n"
             f"2. Deploy again.\n\n"
             f"Supported stacks: {known}."
@@ -53,8 +53,8 @@ def stack_info(name: str) -> Stack:
     body = (
         f"STACK is {quote(name)}, which this buildpack does not know, so it\n"
         f"can't tell which Python runtime fits the machine.\n\n"
-        f"Supported stacks: {known}. If this is a new Heroku stack, use a\n"
-        f"newer version of this buildpack."
+        f"Supported stacks: {known}.\n"
+        f"If this is a new Heroku stack, use a newer version of this buildpack."
     )
     raise StackUnknownError(f"Unknown stack {name}.", body, "stack::unknown")
 

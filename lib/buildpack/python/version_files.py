@@ -333,7 +333,7 @@ def request_warnings(requests: Requests) -> List[Tuple[str, str]]:
             f"The app's root directory holds:\n{listed}\n\n"
             f"They look like a misspelt runtime.txt or .python-version, and\n"
             f"are ignored: only those exact names are read.\n\n"
-            f"To fix this, rename the file to .python-version (containing\n"
+            f"To fix it: rename the file to .python-version (containing\n"
             f"e.g. {EXAMPLE_MINOR}) or to runtime.txt (containing e.g. python-{EXAMPLE_MINOR})."
         )
         warnings.append(("A Python version file may be misspelt.", body))

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from buildpack import output, version_numbers
 from buildpack.context import Context
-from buildpack.errors import PythonVersionError, RuntimeStoreError
+from buildpack.errors import DOCS_PYTHON_SUPPORT, DOCS_PYTHON_VERSION, PythonVersionError, RuntimeStoreError
 from buildpack.output import fill, quote
 from buildpack.version_numbers import PYTHON_VERSION, dotted
 from buildpack.python.version_files import (
@@ -89,7 +89,7 @@ def _newest_supported_minor(versions: Sequence[Version]) -> Tuple[int, int]:
 
 def _fix_steps(request: VersionRequest, suggestion: str) -> str:
     return (
-        f"To fix this:\n"
+        f"To fix it:\n"
         f"1. Change {request.source} to {spelled(request.source, suggestion)} (or another\n"
         f"   version listed below).\n"
         f"2. Commit the change and build again."
@@ -153,7 +153,7 @@ def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
     body = (
         f"{found}\n\n"
         f"Nearest available: {listed}.\n\n"
-        f"To fix this:\n"
+        f"To fix it:\n"
         f"1. Change {request.source} to {spelled(request.source, dotted(wanted))}: every build\n"
         f"   then gets the newest {dotted(wanted)} patch release.\n"
         f"2. Or pin one of the versions above."
@@ -329,14 +329,14 @@ def select_version(
     """Read the app's version files, choose the version and say why."""
     requests = read_requests(ctx.build_dir)
     for title, body in request_warnings(requests):
-        output.warning(title, body)
+        output.warning(title, body, DOCS_PYTHON_VERSION)
     chosen = choose(requests, available, previous, default_minor)
     output.step(describe(chosen))
     for title, body in chosen.notes:
-        output.note(title, body)
+        output.note(title, body, DOCS_PYTHON_VERSION)
     versions = _sorted_versions(available)
     newest = dotted(_newest_supported_minor(versions)) if versions else None
     warning = eol_warning(chosen.version, today, chosen.source, newest)
     if warning is not None:
-        output.warning(*warning)
+        output.warning(*warning, docs=DOCS_PYTHON_SUPPORT)
     return chosen
