@@ -493,3 +493,9 @@ def test_step_never_fails_the_build(step_ctx, monkeypatch, capsys):
     monkeypatch.setattr(commands, "Conversation", broken)
     assert advice.run(step_ctx({}), fixture_app(step_ctx({})), {}) == []
     assert "The Django process ended before the checks could run (exit status 127); skipped" in capsys.readouterr().out
+
+
+def test_a_database_error_while_starting_is_not_said_to_stop_the_app():
+    # The build has no database; the dyno will: an URLconf that queries it at import is not broken.
+    assert advice.startup_finding({"startup_error": {"type": "OperationalError", "database": True,
+                                                     "location": None}}) is None

@@ -318,8 +318,8 @@ def check_errors_findings(issues: Iterable[Mapping[str, Any]]) -> List[Finding]:
 def startup_finding(facts: Mapping[str, Any], mask: Callable[[str], str] = lambda text: text) -> Optional[Finding]:
     """Django imports its settings but cannot start (an app, a model or the URLconf fails)."""
     error = facts.get("startup_error")
-    if not isinstance(error, dict):
-        return None
+    if not isinstance(error, dict) or error.get("database"):
+        return None  # a database error: the build has none, the dyno will
     kind = str(error.get("type") or "an error")
     location = error.get("location") if isinstance(error.get("location"), dict) else None
     where = f"{location.get('file')}, line {location.get('line')}" if location else ""
@@ -375,9 +375,14 @@ def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) ->
     secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
     cannot_start = startup_finding(facts, lambda text: mask(text, secrets))
     issues = facts.get("system_checks")
+    startup_error = facts.get("startup_error") or {}
     if cannot_start is not None:
-        output.detail(f"Django cannot start ({facts['startup_error'].get('type')}): see the warning below")
+        output.detail(f"Django cannot start ({startup_error.get('type')}): see the warning below")
         findings.insert(0, cannot_start)
+    elif startup_error:
+        output.detail(f"{str(facts.get('startup_stage') or 'Starting Django').capitalize()} queried the database "
+                      f"({startup_error.get('type')}), which the build does not have:")
+        output.detail("manage.py check --deploy was skipped")
     elif isinstance(issues, list):
         output.details(summarize_deploy_checks(issues))
         findings.extend(check_errors_findings(issues))

@@ -73,9 +73,21 @@ def app_location(exc):
     return location
 
 
+def is_database_error(exc):
+    """A database error: the build has no database, the dyno will (not a sign Django cannot start)."""
+    try:
+        from django.db import Error as DatabaseError
+    except Exception:  # noqa: BLE001 - Django itself broken: not a database error
+        return False
+    return isinstance(exc, DatabaseError) or type(exc).__module__.split(".")[0] in (
+        "psycopg", "psycopg2", "MySQLdb", "pymysql", "sqlite3", "redis")
+
+
 def describe_error(exc):
     kind = type(exc).__name__
     described = {"type": kind, "location": app_location(exc)}
+    if is_database_error(exc):
+        described["database"] = True
     if kind in SAFE_MESSAGES:
         message = str(exc).strip().splitlines()
         described["message"] = message[0][:MESSAGE_LIMIT] if message else ""
@@ -382,7 +394,9 @@ def main():
         serve(real_execute)
 
     management.execute_from_command_line = execute_from_command_line
-    sys.argv = [manage_py, "version"]
+    # What `python manage.py collectstatic --noinput` has: settings that test
+    # `"collectstatic" in sys.argv` (to need no database or secret then) see it.
+    sys.argv = [manage_py, "collectstatic", "--noinput"]
     sys.path[0] = project_root  # what `python manage.py` puts first
     try:
         runpy.run_path(manage_py, run_name="__main__")
