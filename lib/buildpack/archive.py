@@ -124,13 +124,6 @@ class MemberChecker:
                 raise _unsafe(archive, name, f"is a hard link to {linkname!r}, outside the archive")
 
 
-def check_member(member: tarfile.TarInfo, target: Path, archive: Path) -> None:
-    """Check one member on its own (no knowledge of earlier members: always on disk)."""
-    checker = MemberChecker(target, archive)
-    checker.fast = False
-    checker.check(member)
-
-
 def _sanitise(member: tarfile.TarInfo) -> None:
     """What the data filter does to modes and owners, for Pythons without it."""
     if member.isreg() or member.islnk():

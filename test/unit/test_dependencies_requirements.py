@@ -71,10 +71,6 @@ def test_unnameable_line_makes_top_level_unknown(tmp_path):
     assert requirements.top_level(write(tmp_path, "r.txt", "Django\n-e .\n")) is None
 
 
-def test_pins_canonicalise_names():
-    assert requirements.pins(["Dj_Database.URL==2.3.0", "Gunicorn"]) == {"dj-database-url": "2.3.0", "gunicorn": None}
-
-
 def test_local_package_code_is_part_of_the_fingerprint(tmp_path):
     main = write(tmp_path, "requirements.txt", "Django==5.2.8\n./vendor/plainlib\n-e .\n")
     module = write(tmp_path, "vendor/plainlib/plainlib/__init__.py", "VALUE = 1\n")

@@ -263,7 +263,7 @@ def test_the_documentation_pages_are_dev_center_articles():
 
 @pytest.mark.parametrize("where", [
     "python/versions.py", "dependencies/pip_compile.py", "app/processes.py", "django/collectstatic.py",
-    "compile.py",
+    "compile.py", "django/settings_advice.py",
 ])
 def test_warnings_with_a_page_link_to_it(where):
     warnings = [s for s in SITES if s.where.startswith(where + ":") and s.kind in ("warning", "note")]

@@ -9,13 +9,11 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Iterator, List, Mapping, Optional, Tuple
 
 _INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(\s*=\s*|\s+)(?P<path>\S+)")
 _OPTION = re.compile(r"^-")
 _EGG = re.compile(r"#egg=(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?)")
-_NAME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(?P<rest>.*)$")
-_EXACT_PIN = re.compile(r"^==\s*[A-Za-z0-9.+!*_-]+\s*(;.*)?$")
 
 
 def logical_lines(text: str) -> Iterator[str]:
@@ -137,19 +135,6 @@ def top_level(path: Path) -> Optional[List[str]]:
                 return None
             requirements.append(requirement)
     return requirements
-
-
-def pins(requirements: List[str]) -> Dict[str, Optional[str]]:
-    """name -> exact version when pinned with ==, else None (names canonicalised)."""
-    result: Dict[str, Optional[str]] = {}
-    for requirement in requirements:
-        match = _NAME.match(requirement)
-        if not match:
-            continue
-        name = canonical_name(match.group("name"))
-        rest = match.group("rest").strip()
-        result[name] = rest[2:].split(";")[0].strip() if _EXACT_PIN.match(rest) else None
-    return result
 
 
 def canonical_name(name: str) -> str:

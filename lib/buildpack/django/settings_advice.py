@@ -16,6 +16,7 @@ from typing import Any, Callable, Collection, Dict, Iterable, List, Mapping, Opt
 
 from buildpack import commands, output, version_numbers
 from buildpack.context import Context
+from buildpack.errors import DOCS_STATIC_ASSETS
 from buildpack.django import project
 from buildpack.django.collectstatic import MASK_MIN_LENGTH, mask
 from buildpack.errors import StepTimeoutError
@@ -35,6 +36,7 @@ class Finding:
     slug: str  # "checks::debug": stable, for tests and metrics
     title: str
     body: str
+    docs: Optional[str] = None  # a documentation page, when one fits
 
 
 def is_local_host(host: str) -> bool:
@@ -177,6 +179,7 @@ def static_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
         "   right after SecurityMiddleware.\n"
         "3. Or serve them from a CDN or a bucket, with STATIC_URL set to its\n"
         "   https:// address.",
+        DOCS_STATIC_ASSETS,
     )
 
 
@@ -391,5 +394,5 @@ def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) ->
     else:
         output.detail("No problems found")
     for finding in findings:
-        output.warning(finding.title, finding.body)
+        output.warning(finding.title, finding.body, finding.docs)
     return findings
