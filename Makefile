@@ -11,7 +11,7 @@ VENV38 := .venv38
 # The local platform's command line (also installed as the `localheroku` console script).
 LH := PYTHONPATH=tools $(PYTHON) -m localheroku
 
-.PHONY: setup runtimes runtimes-src images build run demo test test-unit test-py38 test-integration lint bench clean
+.PHONY: setup runtimes runtimes-src images build run demo test test-unit test-py38 test-integration reliability lint bench clean
 
 setup:  ## apt packages, the dev tooling venvs and the local runtime store
 	bash tools/setup.sh
@@ -54,6 +54,9 @@ test-py38:
 
 test-integration:
 	$(VENV)/bin/python -m pytest test/integration
+
+reliability: setup  ## bad inputs, faults, kills, canary secrets, crafted archives; ends with one line of figures
+	$(VENV)/bin/python -m pytest test/reliability -q -p no:cacheprovider
 
 bench: setup  ## build times, slug sizes, boot time (not in CI)
 	$(VENV)/bin/python tools/bench.py

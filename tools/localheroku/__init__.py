@@ -37,7 +37,7 @@ from localheroku.contract import (
 )
 from localheroku.dyno import WebProcess, free_port, process_types, release, run_process, start_all, start_web
 from localheroku.files import folder_size, read_env_dir, remove_tree, write_env_dir
-from localheroku.procfile import merge_process_types, parse_procfile, parse_release_yaml
+from localheroku.procfile import merge_process_types, parse_procfile, parse_release_yaml, shown_types
 from localheroku.runners.sandbox import (
     HostLayout,
     build_mounts,
@@ -56,5 +56,5 @@ __all__ = [
     "probe_host", "run_mounts", "merge_process_types",
     "parse_config", "parse_dotenv", "parse_procfile", "parse_release_yaml", "prepare_build", "process_types", "read_env_dir",
     "recover_cache", "release", "remove_tree", "run_env", "run_process", "runtime_store", "sandbox_argv",
-    "scratch_layout", "start_all", "start_web", "system_mounts", "write_env_dir",
+    "scratch_layout", "shown_types", "start_all", "start_web", "system_mounts", "write_env_dir",
 ]

@@ -29,7 +29,7 @@ from localheroku.contract import (
 )
 from localheroku.files import discard, link_tree, remove_tree, slug_tarball, write_env_dir
 from localheroku.images import TAG_PREFIX
-from localheroku.procfile import parse_procfile, parse_release_yaml
+from localheroku.procfile import parse_procfile, parse_release_yaml, shown_types
 from localheroku.runners import BuildLayout, Runner
 from localheroku.runners.sandbox import SandboxRunner
 from localheroku.stacks import STACKS, Stack
@@ -291,7 +291,7 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
         procfile = build_host / "Procfile"
         declared = parse_procfile(procfile.read_text(errors="replace")) if procfile.is_file() else {}
         log.write("-----> Discovering process types\n"
-                  f"       Procfile declares types     -> {', '.join(declared) or '(none)'}\n"
+                  f"       Procfile declares types     -> {shown_types(declared)}\n"
                   f"       Default types for buildpack -> {', '.join(defaults) or '(none)'}\n")
         for stale in ("export_0", "export_1"):
             (box.layout.tmp_host / stale).unlink(missing_ok=True)
@@ -313,7 +313,9 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
             log.say("Compressing the slug, as Heroku stores it")
             size = slug_tarball(work_dir / "slug", work_dir / "slug.tgz")
             log.say(f"Slug tarball: {size / 2**20:.1f} MB at {work_dir / 'slug.tgz'}")
-        log.say(f"Build finished in {time.monotonic() - started:.1f} s")
+        # Not "Build finished": that figure is bin/compile's own, and one log has one.
+        log.say(f"Local build done: {time.monotonic() - started:.1f} s of wall time in all "
+                f"({box.runner.name}: copies, detect, compile, release)")
         return BuildResult(0, log.text(), work_dir)
     finally:
         log.file.close()

@@ -13,6 +13,13 @@ def parse_procfile(text: str) -> dict[str, str]:
     return types
 
 
+def shown_types(declared: dict[str, str], limit: int = 20) -> str:
+    """The declared type names, bounded: a 200k-line Procfile must not make a 12 MB log."""
+    names = list(declared)
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return (", ".join(names[:limit]) + more) or "(none)"
+
+
 def unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         inner = value[1:-1]
