@@ -10,6 +10,7 @@ POST of the admin login form, CSRF token and Origin checked by Django as on Hero
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import ssl
@@ -23,6 +24,7 @@ import pytest
 from integration.conftest import copy_fixture
 from integration.sandbox import build, release, run_process, start_web
 from integration.test_django_postgres import DB_PASSWORD, DB_USER, Postgres, free_port
+from localheroku.contract import SOURCE_RUNTIMES
 from localheroku.router import route
 from localheroku.runners.container import ContainerRunner, find_engine
 
@@ -89,7 +91,9 @@ def test_heroku_20_stand_in_builds_with_a_runtime_built_on_glibc_2_31(on_heroku_
     record = (on_heroku_20.work / "build.json").read_text()
     assert "localheroku-stand-in:bullseye-build-" in record and "localheroku-stand-in:bullseye-run-" in record
     assert "-----> Using Python 3.13." in on_heroku_20.output
-    assert "/bullseye/store/python-3.13." in on_heroku_20.output  # the source-built store, not the host's
+    # The archive source_runtimes.py built in the stand-in, not one of the host's pyenv builds.
+    index = json.loads((SOURCE_RUNTIMES / "bullseye" / "store" / "index.json").read_text())
+    assert f"Verified sha256 {index['runtimes'][0]['sha256'][:16]}" in on_heroku_20.output
     probe = "import platform, ssl; print(platform.libc_ver()[1], ssl.OPENSSL_VERSION)"
     code, out = run_process(on_heroku_20.work, f'python -c "{probe}"')
     assert code == 0, out

@@ -35,6 +35,12 @@ def test_build_command_line_is_exact() -> None:
         "/tmp/env"]
 
 
+def test_the_runtime_store_appears_at_a_path_the_build_user_can_enter() -> None:
+    argv = build_argv("img", None, {"PYTHON_RUNTIMES_URL": "file:///srv/rt"})
+    assert f"/srv/rt:{container.STORE_PATH}:ro" in argv
+    assert argv[argv.index("img") - 1] == f"PYTHON_RUNTIMES_URL=file://{container.STORE_PATH}"
+
+
 def test_official_and_stand_in_images_differ_only_in_the_name() -> None:
     stand_in = images.recipe(STACKS["heroku-24"], "build").tag
     official, local = build_argv(STACKS["heroku-24"].official_build_image), build_argv(stand_in)

@@ -28,6 +28,8 @@ from localheroku.stacks import Stack
 CONF = Path(__file__).resolve().with_name("podman-containers.conf")
 # Where a host CA bundle (named by SSL_CERT_FILE and friends) appears inside a container.
 CA_BUNDLE_PATH = "/etc/ssl/certs/localheroku-host-ca.crt"
+# Where the build's runtime store (PYTHON_RUNTIMES_URL=file://...) appears inside a container.
+STORE_PATH = "/opt/localheroku/runtimes"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,9 +109,14 @@ def build_argv(engine: str, image: str, layout: BuildLayout, env: Mapping[str, s
         if not layout.build_dir.startswith("/tmp/"):
             argv += ["--volume", f"{layout.build_host}:{layout.build_dir}"]
     argv += ["--volume", f"{layout.env_host}:{ENV_DIR}:ro", "--volume", f"{layout.buildpack_host}:{BUILDPACK_DIR}"]
-    for store in layout.stores:
-        argv += ["--volume", f"{os.path.realpath(store)}:{store}:ro"]
     env = dict(env)
+    for store in layout.stores:
+        inside = store
+        if env.get("PYTHON_RUNTIMES_URL") == f"file://{store}":
+            # A neutral path: the host's may sit under a directory the build user cannot enter (/root).
+            inside = STORE_PATH
+            env["PYTHON_RUNTIMES_URL"] = f"file://{inside}"
+        argv += ["--volume", f"{os.path.realpath(store)}:{inside}:ro"]
     if ca_file:
         argv += ["--volume", f"{os.path.realpath(ca_file)}:{CA_BUNDLE_PATH}:ro"]
         env.update({name: CA_BUNDLE_PATH for name in CA_BUNDLE_ENV})
