@@ -10,15 +10,15 @@ import os
 import traceback
 from typing import List
 
-from . import output
-from .errors import BuildpackError
+from buildpack import output
+from buildpack.errors import BuildpackError
 
 ENTRY_MODULES = {
     "detect": "buildpack.detect",
     "compile": "buildpack.compile",
     "test-compile": "buildpack.compile",
     "release": "buildpack.release",
-    "test": "buildpack.ci_test",
+    "test": "buildpack.heroku_ci",
 }
 
 
@@ -31,7 +31,7 @@ def main(argv: List[str]) -> int:
     try:
         return int(module.main(args, os.environ, command=command) or 0)
     except BuildpackError as exc:
-        output.error(exc.title, exc.body)
+        output.error(exc.title, exc.body, exc.docs)
         return 1
     except KeyboardInterrupt:
         output.error("The build was interrupted.")

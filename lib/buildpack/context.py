@@ -4,9 +4,11 @@ Other modules never read os.environ; they take a Context (or the values in it).
 """
 from __future__ import annotations
 
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
 # The slug always runs here, whatever the build directory is called.
 APP_HOME = Path("/app")
@@ -50,23 +52,59 @@ CONFIG_VAR_DENYLIST = frozenset(
 # where or how they are installed.
 PIP_CONFIG_VAR_ALLOWLIST = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_TRUSTED_HOST")
 
-# The machine's CA bundle variables (a TLS-intercepting proxy may need them);
-# passed through to child processes when the build environment has them.
-CA_BUNDLE_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "PIP_CERT")
+# Heroku keeps all of an app's config vars within 64 KB; one value past that could not
+# come from it, and would make every child process fail to start (E2BIG).
+MAX_CONFIG_VALUE = 64 * 1024
+_CONFIG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def scan_config_vars(env_dir: Optional[Path]) -> Tuple[Dict[str, str], List[Tuple[str, str]]]:
+    """Read ENV_DIR: one file per variable, the file's content is the raw value.
+
+    Returns (values, skipped): a file that cannot be a variable (a name that is not an
+    identifier or holds `=`, a value with a NUL byte or past MAX_CONFIG_VALUE, a
+    directory, fifo or unreadable file) is skipped, with why (never its value).
+    """
+    if env_dir is None or not env_dir.is_dir():
+        return {}, []
+    values: Dict[str, str] = {}
+    skipped: List[Tuple[str, str]] = []
+    for entry in sorted(env_dir.iterdir()):
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if not _CONFIG_NAME.fullmatch(name):
+            skipped.append((name, "its name is not a valid variable name (letters, digits and _)"))
+            continue
+        try:
+            mode = entry.stat().st_mode
+        except OSError:
+            skipped.append((name, "it is a broken link"))
+            continue
+        if not stat.S_ISREG(mode):
+            skipped.append((name, "it is a directory" if stat.S_ISDIR(mode) else "it is not a regular file"))
+            continue
+        try:
+            with entry.open("rb") as handle:
+                data = handle.read(MAX_CONFIG_VALUE + 1)
+        except OSError as exc:
+            skipped.append((name, f"it could not be read ({exc.strerror})"))
+            continue
+        if len(data) > MAX_CONFIG_VALUE:
+            skipped.append((name, f"its value is larger than {MAX_CONFIG_VALUE // 1024} KB"))
+        elif b"\0" in data:
+            skipped.append((name, "its value contains a NUL byte, which no environment can hold"))
+        else:
+            values[name] = data.decode("utf-8", errors="surrogateescape")
+    return values, skipped
 
 
 def read_config_vars(env_dir: Optional[Path]) -> Dict[str, str]:
-    """Read ENV_DIR: one file per variable, the file's content is the raw value."""
-    if env_dir is None or not env_dir.is_dir():
-        return {}
-    values = {}
-    for entry in sorted(env_dir.iterdir()):
-        if entry.is_file() and not entry.name.startswith("."):
-            try:
-                values[entry.name] = entry.read_text(encoding="utf-8", errors="surrogateescape")
-            except OSError:
-                continue
-    return values
+    return scan_config_vars(env_dir)[0]
+
+
+def _arg(argv: List[str], position: int) -> Optional[str]:
+    return argv[position] if len(argv) > position else None
 
 
 def is_enabled(value: Optional[str]) -> bool:
@@ -83,21 +121,33 @@ class Context:
     stack: str
     environ: Mapping[str, str]
     config_vars: Dict[str, str] = field(default_factory=dict)
+    # ENV_DIR files that could not be config vars: (file name, why); never their values.
+    skipped_config_vars: List[Tuple[str, str]] = field(default_factory=list)
 
     @classmethod
-    def from_args(cls, argv: list, environ: Mapping[str, str]) -> "Context":
-        build_dir = Path(argv[0]).resolve() if argv else Path.cwd()
-        cache_dir = Path(argv[1]) if len(argv) > 1 and argv[1] else None
-        env_dir = Path(argv[2]) if len(argv) > 2 and argv[2] else None
-        buildpack_dir = Path(environ.get("BUILDPACK_DIR") or Path(__file__).resolve().parents[2])
+    def from_args(cls, argv: List[str], environ: Mapping[str, str]) -> "Context":
+        """bin/compile and bin/test-compile: BUILD_DIR CACHE_DIR ENV_DIR."""
+        return cls.create(_arg(argv, 0), _arg(argv, 1), _arg(argv, 2), environ)
+
+    @classmethod
+    def from_test_args(cls, argv: List[str], environ: Mapping[str, str]) -> "Context":
+        """bin/test: BUILD_DIR ENV_DIR, and no cache."""
+        return cls.create(_arg(argv, 0), None, _arg(argv, 1), environ)
+
+    @classmethod
+    def create(cls, build_dir: Optional[str], cache_dir: Optional[str], env_dir: Optional[str],
+               environ: Mapping[str, str]) -> "Context":
+        env_path = Path(env_dir) if env_dir else None
+        config_vars, skipped = scan_config_vars(env_path)
         return cls(
-            build_dir=build_dir,
-            cache_dir=cache_dir,
-            env_dir=env_dir,
-            buildpack_dir=buildpack_dir,
+            build_dir=Path(build_dir).resolve() if build_dir is not None else Path.cwd(),
+            cache_dir=Path(cache_dir) if cache_dir else None,
+            env_dir=env_path,
+            buildpack_dir=Path(environ.get("BUILDPACK_DIR") or Path(__file__).resolve().parents[2]),
             stack=environ.get("STACK", ""),
             environ=dict(environ),
-            config_vars=read_config_vars(env_dir),
+            config_vars=config_vars,
+            skipped_config_vars=skipped,
         )
 
     @property
@@ -127,6 +177,3 @@ class Context:
 
     def pip_config_vars(self) -> Dict[str, str]:
         return {k: self.config_vars[k] for k in PIP_CONFIG_VAR_ALLOWLIST if k in self.config_vars}
-
-    def ca_bundle_env(self) -> Dict[str, str]:
-        return {k: self.environ[k] for k in CA_BUNDLE_VARIABLES if self.environ.get(k)}

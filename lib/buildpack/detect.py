@@ -5,6 +5,8 @@ import sys
 from pathlib import Path
 from typing import List, Mapping, Optional
 
+from buildpack.django.project import find_manage_py
+
 # Any of these in the app's root makes it a Python app (the official buildpack's
 # list, including misspellings people really commit, so that the build can then
 # say what is wrong instead of "no default language could be detected").
@@ -31,38 +33,6 @@ PYTHON_MARKERS = (
     "main.py",
     "wsgi.py",
 )
-
-MANAGE_PY_MAX_DEPTH = 3
-SKIPPED_DIRS = {".git", ".heroku", "node_modules", "venv", ".venv", "__pycache__", "staticfiles"}
-
-
-def manage_py_files(build_dir: Path, max_depth: int = MANAGE_PY_MAX_DEPTH) -> List[Path]:
-    """Every manage.py from the root to max_depth levels down, shallowest first."""
-    found: List[Path] = []
-    level = [build_dir]
-    for _ in range(max_depth + 1):
-        found.extend(sorted(d / "manage.py" for d in level if (d / "manage.py").is_file()))
-        level = sorted(
-            child
-            for d in level
-            for child in _subdirs(d)
-            if child.name not in SKIPPED_DIRS and not child.name.startswith(".")
-        )
-    return found
-
-
-def find_manage_py(build_dir: Path, max_depth: int = MANAGE_PY_MAX_DEPTH) -> Optional[Path]:
-    """The shallowest manage.py (root first, then up to max_depth levels down)."""
-    found = manage_py_files(build_dir, max_depth)
-    return found[0] if found else None
-
-
-def _subdirs(directory: Path) -> List[Path]:
-    try:
-        return [p for p in directory.iterdir() if p.is_dir() and not p.is_symlink()]
-    except OSError:
-        return []
-
 
 def mentions_django(build_dir: Path) -> bool:
     for name in ("requirements.txt", "requirements.in", "pyproject.toml", "Pipfile"):
@@ -98,7 +68,7 @@ def explain_failure(build_dir: Path) -> str:
         "directory of the app (or manage.py up to 3 levels down):\n"
         f"  {', '.join(PYTHON_MARKERS[:12])}\n\n"
         f"The root directory holds: {listing}\n\n"
-        "To fix it, add a requirements.txt (and runtime.txt) to the root of\n"
+        "To fix it: add a requirements.txt (and runtime.txt) to the root of\n"
         "your repository, check it is not in .gitignore, and commit it.\n"
     )
 

@@ -6,36 +6,54 @@ modules catch BuildpackError, print it as an error block and exit 1.
 """
 from __future__ import annotations
 
+# Heroku Dev Center pages an error or warning block may point to (one line each,
+# "For more information, see:"). Only pages that exist: checked when added.
+DOCS_PYTHON_VERSION = "https://devcenter.heroku.com/articles/python-runtimes"
+DOCS_PYTHON_SUPPORT = "https://devcenter.heroku.com/articles/python-support"
+DOCS_PIP = "https://devcenter.heroku.com/articles/python-pip"
+DOCS_STATIC_ASSETS = "https://devcenter.heroku.com/articles/django-assets"
+DOCS_PROCFILE = "https://devcenter.heroku.com/articles/procfile"
+DOCS_RELEASE_PHASE = "https://devcenter.heroku.com/articles/release-phase"
+DOCS_STACKS = "https://devcenter.heroku.com/articles/stack"
+
 
 class BuildpackError(Exception):
     reason = "buildpack::error"
+    # The documentation page for this kind of failure, when there is one.
+    docs: str | None = None
 
-    def __init__(self, title: str, body: str = "", reason: str | None = None) -> None:
+    def __init__(self, title: str, body: str = "", reason: str | None = None, docs: str | None = None) -> None:
         super().__init__(title)
         self.title = title
         self.body = body
         if reason is not None:
             self.reason = reason
-
-
-class StackPythonError(BuildpackError):
-    reason = "stack::python"
+        if docs is not None:
+            self.docs = docs
 
 
 class StackUnknownError(BuildpackError):
     reason = "stack::unknown"
+    docs = DOCS_STACKS
 
 
 class PythonVersionError(BuildpackError):
     """runtime.txt/.python-version is malformed, unknown or unsupported."""
 
     reason = "python-version::invalid"
+    docs = DOCS_PYTHON_VERSION
 
 
 class RuntimeStoreError(BuildpackError):
     """The runtime store cannot be read or does not have the runtime."""
 
     reason = "runtime-store::unavailable"
+
+
+class RuntimeStoreUnreachableError(RuntimeStoreError):
+    """The store could not be read at all: a build may go on with the cached runtime."""
+
+    reason = "runtime-store::unreachable"
 
 
 class DownloadError(BuildpackError):
@@ -68,6 +86,7 @@ class RuntimeIncompatibleError(BuildpackError):
 
 class DependenciesError(BuildpackError):
     reason = "dependencies::failed"
+    docs = DOCS_PIP
 
 
 class HookError(BuildpackError):
@@ -82,9 +101,22 @@ class SourceTreeError(BuildpackError):
 
 class CollectstaticError(BuildpackError):
     reason = "collectstatic::failed"
+    docs = DOCS_STATIC_ASSETS
 
 
 class CiPythonMissingError(BuildpackError):
     """bin/test found no Python in the build: bin/test-compile did not run or failed."""
 
     reason = "ci::python-missing"
+
+
+class StepTimeoutError(BuildpackError):
+    """A step that runs the app's code did not finish within its time limit."""
+
+    reason = "step::timeout"
+
+
+class DjangoProcessError(BuildpackError):
+    """The build's Django process ended without finishing what it was asked, and without an error."""
+
+    reason = "django-process::exited"

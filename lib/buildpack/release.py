@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 from typing import List, Mapping
 
-from . import processes
+from buildpack.app import processes
 
 
 def main(argv: List[str], environ: Mapping[str, str], command: str = "release") -> int:

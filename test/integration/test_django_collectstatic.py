@@ -52,7 +52,7 @@ def test_default_settings_are_described_and_collected(shop):
         "       The settings cannot be imported at build time (KeyError at shop/settings_env_var.py, line 6);\n"
         "       read from their source instead:\n"
         "         WSGI application: shop.wsgi.application (from WSGI_APPLICATION)\n",
-        "Error: collectstatic failed: the settings need the SECRET_KEY environment variable.",
+        "Error: collectstatic failed: the settings need the SECRET_KEY variable.",
         'File "shop/settings_env_var.py", line 6, in <module>',
         "KeyError: 'SECRET_KEY'",
         "1. Set it: heroku config:set SECRET_KEY=...",

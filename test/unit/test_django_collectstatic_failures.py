@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from buildpack import collectstatic_failures as cf
+from buildpack.django import collectstatic_failures as cf
 
 OUTPUTS = Path(__file__).parent / "collectstatic_outputs"
 BUILD_DIR = "/tmp/build_0a1b2c3d"
@@ -29,19 +29,19 @@ def classify(name, **kwargs):
     "name, reason, title, phrases",
     [
         ("py311_keyerror", "env-var-missing",
-         "collectstatic failed: the settings need the SECRET_KEY environment variable.",
+         "collectstatic failed: the settings need the SECRET_KEY variable.",
          ["heroku config:set SECRET_KEY=...", 'SECRET_KEY = os.environ["SECRET_KEY"]', "KeyError: 'SECRET_KEY'"]),
         ("py38_keyerror", "env-var-missing",
-         "collectstatic failed: the settings need the SECRET_KEY environment variable.",
+         "collectstatic failed: the settings need the SECRET_KEY variable.",
          ["heroku config:set SECRET_KEY=...", 'File "site_config/settings.py", line 4, in <module>']),
         ("py311_environ", "env-var-missing",
-         "collectstatic failed: the settings need the SECRET_KEY environment variable.",
+         "collectstatic failed: the settings need the SECRET_KEY variable.",
          ["ImproperlyConfigured: Set the SECRET_KEY environment variable", 'env("SECRET_KEY", default="...")']),
         ("py311_decouple", "env-var-missing",
-         "collectstatic failed: the settings need the SECRET_KEY environment variable.",
+         "collectstatic failed: the settings need the SECRET_KEY variable.",
          ["UndefinedValueError: SECRET_KEY not found"]),
         ("py311_environs", "env-var-missing",
-         "collectstatic failed: the settings need the SECRET_KEY environment variable.",
+         "collectstatic failed: the settings need the SECRET_KEY variable.",
          ['EnvNotSetError: Environment variable "SECRET_KEY" not set']),
         ("py311_nostaticroot", "static-root-unset", "collectstatic failed: STATIC_ROOT is not set.",
          ['STATIC_ROOT = BASE_DIR / "staticfiles"', "(site_config.settings)", "WhiteNoiseMiddleware"]),
@@ -71,7 +71,7 @@ def classify(name, **kwargs):
         ("py311_nosettings", "settings-unconfigured", "collectstatic failed: no settings module is set.",
          ["heroku config:set DJANGO_SETTINGS_MODULE=", "    No Django settings specified."]),
         ("py311_dbquery", "database-at-build",
-         "collectstatic failed: the code queried the database during the build.",
+         "collectstatic failed: the code queried the database.",
          ['File "shop/apps.py", line 9, in ready', "no such table: auth_user", "release phase"]),
     ],
 )
@@ -104,7 +104,7 @@ def test_only_a_traceback_through_os_environ_makes_a_key_error_an_env_var():
     from_environ = output[:2] + ['    DATABASE_URL = os.environ["DATABASE_URL"]', "KeyError: 'DATABASE_URL'"]
     failure = cf.classify(from_environ, BUILD_DIR)
     assert (failure.reason, failure.title) == (
-        "env-var-missing", "collectstatic failed: the settings need the DATABASE_URL environment variable.")
+        "env-var-missing", "collectstatic failed: the settings need the DATABASE_URL variable.")
 
 
 def test_an_empty_secret_key_points_at_the_config_var():

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from buildpack import django_settings as ds
+from buildpack.django import settings as ds
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

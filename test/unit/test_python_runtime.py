@@ -12,10 +12,10 @@ from typing import List, Optional
 
 import pytest
 
-from buildpack import python_runtime
+from buildpack.python import runtime as python_runtime
 from buildpack.context import Context
 from buildpack.errors import ArchiveError, ChecksumMismatchError, RuntimeStoreError
-from buildpack.runtime_store import OFFICIAL_MISSING_STATUSES, RuntimeArchive
+from buildpack.python.runtime_store import OFFICIAL_MISSING_STATUSES, RuntimeArchive
 
 
 def tarball(members, compression: str = "gz") -> bytes:

@@ -1,0 +1,1 @@
+"""The slug and the dyno environment: process types, .profile.d, hooks, the source tree."""

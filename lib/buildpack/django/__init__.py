@@ -1,0 +1,1 @@
+"""The Django steps: finding the project, collectstatic, and advice on the settings."""

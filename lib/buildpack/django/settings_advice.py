@@ -1,0 +1,398 @@
+"""The production checks step: warnings about settings that will hurt on Heroku.
+
+After install (and collectstatic), the build's Django process
+(scripts/django_process.py) reads the settings the dyno will use, with the
+app's config vars, loads the apps and the URLconf, runs the system checks, and
+reports facts; every decision is a pure function of those facts here, so it is table
+tested. Each problem is a warning with its fix, never a failure: the app may
+have reasons we cannot see. No secret value ever reaches the build log, not
+even SECRET_KEY's (the script reports its length and origin only).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Collection, Dict, Iterable, List, Mapping, Optional
+
+from buildpack import commands, output, version_numbers
+from buildpack.context import Context
+from buildpack.errors import DOCS_STATIC_ASSETS
+from buildpack.django import project
+from buildpack.django.collectstatic import MASK_MIN_LENGTH, mask
+from buildpack.errors import StepTimeoutError
+
+
+# Hosts that only ever match a request made on the machine itself.
+LOCAL_HOSTS = frozenset({"", "localhost", ".localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"})
+SETTINGS_HELPERS = ("django-heroku", "django-on-heroku")
+# Django's own rule (security.W009): at least 50 characters, at least 5 different ones.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE = 5
+LEVEL_NAMES = ((50, "critical"), (40, "error"), (30, "warning"), (20, "info"), (10, "debug"))
+
+
+@dataclass(frozen=True)
+class Finding:
+    slug: str  # "checks::debug": stable, for tests and metrics
+    title: str
+    body: str
+    docs: Optional[str] = None  # a documentation page, when one fits
+
+
+def is_local_host(host: str) -> bool:
+    host = host.strip().lower()
+    return host in LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+
+
+def quote_list(values: List[str], limit: int = 8) -> str:
+    shown = ", ".join(repr(value) for value in values[:limit])
+    return f"[{shown}{', ...' if len(values) > limit else ''}]"
+
+
+def debug_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
+    if not facts.get("debug"):
+        return None
+    return Finding(
+        "checks::debug",
+        "DEBUG is on in the settings the dyno will use.",
+        "With this app's config vars, the settings set DEBUG = True.\n"
+        "With DEBUG on, every error page shows visitors the code, the\n"
+        "settings and the environment around the error, and Django keeps\n"
+        "every SQL query in memory.\n\n"
+        "To fix it:\n"
+        "1. Read DEBUG from a config var in the settings, for example\n"
+        '   DEBUG = os.environ.get("DEBUG") == "1"\n'
+        "2. Leave that config var unset on Heroku: `heroku config:unset DEBUG`.",
+    )
+
+
+def allowed_hosts_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
+    hosts = [str(host) for host in facts.get("allowed_hosts") or []]
+    if any(not is_local_host(host) for host in hosts):
+        return None
+    found = f"ALLOWED_HOSTS is {quote_list(hosts)}" if hosts else "ALLOWED_HOSTS is empty"
+    return Finding(
+        "checks::allowed-hosts",
+        "ALLOWED_HOSTS will reject every request to the app.",
+        f"{found}: it only allows requests made to the machine\n"
+        "itself. Django answers 400 Bad Request for any other host name, so\n"
+        "the app's herokuapp.com address and custom domains would fail.\n\n"
+        "To fix it: add the host names the app is reached by:\n"
+        "1. In the settings:\n"
+        '   ALLOWED_HOSTS = [".herokuapp.com", "www.example.com"]\n'
+        "2. Or read them from a config var:\n"
+        '   ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "").split(",")\n'
+        "   and run `heroku config:set ALLOWED_HOSTS=<app>.herokuapp.com`.",
+    )
+
+
+def database_finding(facts: Mapping[str, Any], database_url_set: bool) -> Optional[Finding]:
+    engine = (facts.get("database_engines") or {}).get("default") or ""
+    if "sqlite" not in engine and "spatialite" not in engine:
+        return None
+    why = (
+        "A dyno's filesystem is ephemeral: the database file is lost on every\n"
+        "deploy and every restart (at least daily), and each dyno has its own.\n\n"
+    )
+    read_it = (
+        "Read DATABASE_URL in the settings (pip install dj-database-url):\n"
+        '   DATABASES = {"default": dj_database_url.config(conn_max_age=600)}'
+    )
+    if database_url_set:
+        return Finding(
+            "checks::sqlite-ignores-database-url",
+            "The settings use SQLite although DATABASE_URL is set.",
+            f"The app has a DATABASE_URL config var, but DATABASES['default']\n"
+            f"still uses {engine!r}: the settings do not read it.\n" + why + "To fix it:\n1. " + read_it,
+        )
+    return Finding(
+        "checks::sqlite",
+        "The database is SQLite: its data will not survive on Heroku.",
+        f"DATABASES['default'] uses {engine!r} and the app has no\n"
+        "DATABASE_URL config var.\n" + why + "To fix it:\n"
+        "1. Add a database: `heroku addons:create heroku-postgresql`\n"
+        "   (it sets the DATABASE_URL config var).\n"
+        "2. " + read_it,
+    )
+
+
+def secret_key_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
+    key = facts.get("secret_key")
+    if not isinstance(key, dict):
+        return None
+    length = int(key.get("length") or 0)
+    problems = []
+    if length == 0:
+        problems.append("it is empty, and Django refuses to start without one")
+    else:
+        if key.get("insecure_prefix"):
+            problems.append("it starts with 'django-insecure-', the placeholder `startproject` writes")
+        if length < SECRET_KEY_MIN_LENGTH:
+            problems.append(f"it is only {length} characters long (Django asks for at least {SECRET_KEY_MIN_LENGTH})")
+        elif int(key.get("unique_characters") or 0) < SECRET_KEY_MIN_UNIQUE:
+            problems.append(f"it has fewer than {SECRET_KEY_MIN_UNIQUE} different characters")
+        if not key.get("from_config_var"):
+            problems.append("it is hard-coded in the settings: no config var holds it")
+    if not problems:
+        return None
+    return Finding(
+        "checks::secret-key",
+        "SECRET_KEY is not safe for production.",
+        "The SECRET_KEY the dyno will use (its value is not shown):\n"
+        + "".join(f"- {problem}\n" for problem in problems)
+        + "Django signs sessions, password-reset links and CSRF tokens with\n"
+        "it: whoever knows it can forge them.\n\n"
+        "To fix it:\n"
+        '1. Read it from a config var: SECRET_KEY = os.environ["SECRET_KEY"]\n'
+        "2. Set a new random one (and keep it out of the code):\n"
+        "   heroku config:set SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\"",
+    )
+
+
+def static_is_served(facts: Mapping[str, Any]) -> bool:
+    if not facts.get("staticfiles_installed") or facts.get("static_url") is None:
+        return True  # no static files to serve
+    if any(str(entry).startswith("whitenoise.") for entry in facts.get("middleware") or []):
+        return True
+    if facts.get("wsgi_mentions_whitenoise"):
+        return True  # the older WhiteNoise(application) wrapper in wsgi.py
+    if str(facts.get("static_url")).startswith(("http://", "https://", "//")):
+        return True  # a CDN or a bucket
+    backend = str(facts.get("staticfiles_backend") or "")
+    # Anything but Django's and WhiteNoise's own storages sends the files elsewhere (S3, Cloudinary...).
+    return bool(backend) and not backend.startswith(("django.", "whitenoise."))
+
+
+def static_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
+    if static_is_served(facts):
+        return None
+    return Finding(
+        "checks::static-files",
+        "Nothing will serve the static files.",
+        f"STATIC_URL is {str(facts.get('static_url'))!r}, MIDDLEWARE has no WhiteNoise, and\n"
+        "the static files stay on the dyno. gunicorn does not serve them, and\n"
+        "Django only does with DEBUG on under runserver, so CSS, JavaScript\n"
+        "and the admin's styles would all be 404s.\n\n"
+        "To fix it:\n"
+        "1. Add whitenoise to requirements.txt.\n"
+        '2. Add "whitenoise.middleware.WhiteNoiseMiddleware" to MIDDLEWARE,\n'
+        "   right after SecurityMiddleware.\n"
+        "3. Or serve them from a CDN or a bucket, with STATIC_URL set to its\n"
+        "   https:// address.",
+        DOCS_STATIC_ASSETS,
+    )
+
+
+def logging_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
+    if facts.get("debug") or facts.get("console_errors") is not False:
+        return None  # with DEBUG on, Django's default logs to the console; None = unknown
+    return Finding(
+        "checks::logging",
+        "Errors will not reach `heroku logs`.",
+        "With DEBUG off, no logging handler writes Django's error reports\n"
+        "(the django.request logger) to the console; Django's default only\n"
+        "emails them to ADMINS. A 500 error would leave no traceback in the\n"
+        "app's logs.\n\n"
+        "To fix it:\n"
+        "1. Add a console handler to LOGGING in the settings, for example\n"
+        '   LOGGING = {"version": 1, "disable_existing_loggers": False,\n'
+        '              "handlers": {"console": {"class": "logging.StreamHandler"}},\n'
+        '              "root": {"handlers": ["console"], "level": "INFO"}}\n'
+        "2. If errors go somewhere else on purpose (Sentry, a log service),\n"
+        "   this warning can be ignored.",
+    )
+
+
+def settings_helper_findings(installed: Mapping[str, str], django_version: Optional[str]) -> List[Finding]:
+    found = []
+    for name in SETTINGS_HELPERS:
+        if name not in installed:
+            continue
+        if django_version and version_numbers.release(django_version) >= (5, 1):
+            effect = (
+                f"This app has Django {django_version}, which ignores that setting: the\n"
+                "compressed, cache-busting WhiteNoise storage it asks for is silently\n"
+                "not used."
+            )
+        else:
+            effect = "Upgrading to Django 5.1 or later will silently stop that setting."
+        found.append(
+            Finding(
+                f"checks::{name}",
+                f"{name} is installed; it does not work with current Django.",
+                f"{name} {installed[name]} is installed. Its settings() sets\n"
+                "STATICFILES_STORAGE, which Django 4.2 deprecated and 5.1 removed.\n"
+                f"{effect}\n\n"
+                "To fix it:\n"
+                f"1. Remove {name} from requirements.txt and its settings(locals())\n"
+                "   call from the settings.\n"
+                "2. Configure what it did directly: DATABASES with dj-database-url,\n"
+                '   STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},\n'
+                '               "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}},\n'
+                "   WhiteNoise in MIDDLEWARE and a console handler in LOGGING.",
+            )
+        )
+    return found
+
+
+def evaluate(facts: Mapping[str, Any], config_var_names: Collection[str], installed: Mapping[str, str]) -> List[Finding]:
+    """Every warning the facts call for, in the order the build log shows them."""
+    findings: List[Finding] = []
+    if facts.get("error") is None:
+        for finding in (
+            debug_finding(facts),
+            allowed_hosts_finding(facts),
+            database_finding(facts, "DATABASE_URL" in config_var_names),
+            secret_key_finding(facts),
+            static_finding(facts),
+            logging_finding(facts),
+        ):
+            if finding is not None:
+                findings.append(finding)
+    findings.extend(settings_helper_findings(installed, facts.get("django_version")))
+    return findings
+
+
+def level_name(level: int) -> str:
+    for threshold, name in LEVEL_NAMES:
+        if level >= threshold:
+            return name
+    return "debug"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summarize_deploy_checks(issues: Iterable[Mapping[str, Any]]) -> List[str]:
+    """A few lines for `manage.py check --deploy`: counts per level and the ids."""
+    by_level: Dict[str, Counter] = {}
+    for issue in issues:
+        name = level_name(int(issue.get("level") or 0))
+        by_level.setdefault(name, Counter())[str(issue.get("id") or "(no id)")] += 1
+    if not by_level:
+        return ["manage.py check --deploy: no issues"]
+    lines = []
+    for _, name in LEVEL_NAMES:
+        ids = by_level.get(name)
+        if not ids:
+            continue
+        listed = ", ".join(f"{id_} (x{count})" if count > 1 else id_ for id_, count in sorted(ids.items()))
+        lines.append(f"manage.py check --deploy: {plural(sum(ids.values()), name)}: {listed}")
+    lines.append("To read them: heroku run python manage.py check --deploy")
+    return lines
+
+
+def check_errors_findings(issues: Iterable[Mapping[str, Any]]) -> List[Finding]:
+    """Errors of the system checks, told apart: only the ordinary ones stop `migrate`.
+
+    Every management command runs the checks registered without deploy=True and
+    refuses to run on an error among them; the deploy=True ones (security.*,
+    Django 6.1's mail.E001 ...) run only for `check --deploy`.
+    """
+    def ids(deploy: bool) -> List[str]:
+        return sorted({str(i.get("id") or "(no id)") for i in issues
+                       if int(i.get("level") or 0) >= 40 and bool(i.get("deploy")) == deploy})
+
+    findings = []
+    blocking, deploy_only = ids(False), ids(True)
+    if blocking:
+        findings.append(Finding(
+            "checks::system-check-errors",
+            f"Django's system checks report errors: {', '.join(blocking)}.",
+            "`manage.py migrate` refuses to run while they are there, so the\n"
+            "release phase would fail (and so would every other management command).\n\n"
+            "To fix it: run `python manage.py check` locally with the production\n"
+            "settings and fix what it reports.",
+        ))
+    if deploy_only:
+        findings.append(Finding(
+            "checks::deploy-check-errors",
+            f"manage.py check --deploy reports errors: {', '.join(deploy_only)}.",
+            "They come from the deployment checks only (`check --deploy`): they do\n"
+            "not stop `migrate` or the web process, but Django considers these\n"
+            "settings wrong for production.\n\n"
+            "To fix it: run `python manage.py check --deploy` locally with the\n"
+            "production settings and fix what it reports.",
+        ))
+    return findings
+
+
+def startup_finding(facts: Mapping[str, Any], mask: Callable[[str], str] = lambda text: text) -> Optional[Finding]:
+    """Django imports its settings but cannot start (an app, a model or the URLconf fails)."""
+    error = facts.get("startup_error")
+    if not isinstance(error, dict) or error.get("database"):
+        return None  # a database error: the build has none, the dyno will
+    kind = str(error.get("type") or "an error")
+    location = error.get("location") if isinstance(error.get("location"), dict) else None
+    where = f"{location.get('file')}, line {location.get('line')}" if location else ""
+    stage = str(facts.get("startup_stage") or "starting Django")
+    if facts.get("root_urlconf"):
+        stage = stage.replace("(ROOT_URLCONF)", f"(ROOT_URLCONF {facts['root_urlconf']!r})")
+    message = str(error.get("message") or "")
+    shown = f"{kind}: {mask(message)}" if message else kind
+    fixes = ("1. Run `python manage.py check` locally with these settings: it shows\n"
+             "   the same error with its traceback.\n")
+    if where:
+        fixes += f"2. Fix {where}."
+    return Finding(
+        "checks::django-cannot-start",
+        f"Django cannot start: {kind}" + (f" in {where}." if where else "."),
+        f"{stage[0].upper() + stage[1:]} failed:\n"
+        f"    {shown}\n" + (f"    at {where}\n" if where else "")
+        + "The release phase (`manage.py migrate`) and every web request will\n"
+        "fail with this error.\n\n"
+        "To fix it:\n" + fixes,
+    )
+
+
+def run(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) -> List[Finding]:
+    """The step: read the settings, say what was found, warn with the fixes. Never fails the build
+    (but a step that passes its time limit does: the build must not hang)."""
+    output.step("Checking the Django settings for production")
+    try:
+        return check(ctx, app, installed)
+    except StepTimeoutError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - advice only: a bug here must not stop a deploy
+        output.detail(f"The checks could not run ({type(exc).__name__}); skipped")
+        return []
+
+
+def read_facts(app: project.DjangoApp) -> Optional[Dict[str, Any]]:
+    if app.process is None:
+        return None
+    facts = (app.process.checks().record or {}).get("facts")
+    return facts if isinstance(facts, dict) else None
+
+
+def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) -> List[Finding]:
+    facts = read_facts(app)
+    if facts is None:
+        status, _ = commands.describe_exit(app.process.returncode if app.process and app.process.returncode else 0)
+        output.detail(f"The Django process ended before the checks could run ({status}); skipped")
+        return []
+    if facts.get("error") is not None:
+        output.detail(f"The settings could not be imported ({facts['error'].get('type')}); the checks were skipped")
+    findings = evaluate(facts, set(ctx.config_vars), installed)
+    secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
+    cannot_start = startup_finding(facts, lambda text: mask(text, secrets))
+    issues = facts.get("system_checks")
+    startup_error = facts.get("startup_error") or {}
+    if cannot_start is not None:
+        output.detail(f"Django cannot start ({startup_error.get('type')}): see the warning below")
+        findings.insert(0, cannot_start)
+    elif startup_error:
+        output.detail(f"{str(facts.get('startup_stage') or 'Starting Django').capitalize()} queried the database "
+                      f"({startup_error.get('type')}), which the build does not have:")
+        output.detail("manage.py check --deploy was skipped")
+    elif isinstance(issues, list):
+        output.details(summarize_deploy_checks(issues))
+        findings.extend(check_errors_findings(issues))
+    if findings:
+        output.detail(f"{plural(len(findings), 'warning')} about the settings: see below")
+    else:
+        output.detail("No problems found")
+    for finding in findings:
+        output.warning(finding.title, finding.body, finding.docs)
+    return findings

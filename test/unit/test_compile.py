@@ -1,0 +1,194 @@
+"""compile.main is the table of contents: the order of the build steps, with every step patched out."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import List
+
+import pytest
+
+from buildpack import build_env, cache
+from buildpack import compile as compile_step
+from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
+from buildpack.cache import Action, Decision
+from buildpack.dependencies import environment, selection
+from buildpack.django import collectstatic, project, settings_advice
+from buildpack.python import runtime, runtime_store, stacks, versions
+
+
+class Recorder:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: List[str] = []
+        self.monkeypatch = monkeypatch
+
+    def patch(self, module: object, name: str, result: object = None) -> None:
+        label = f"{module.__name__.replace('buildpack.', '')}.{name}"  # type: ignore[attr-defined]
+
+        def step(*args: object, **kwargs: object) -> object:
+            if name == "run_hook":
+                self.calls.append(f"{label}:{args[1]}")
+            else:
+                self.calls.append(label)
+            return result
+
+        self.monkeypatch.setattr(module, name, step)
+
+
+def fake_cache(recorder: Recorder) -> type:
+    class FakeCache:
+        runtimes_dir = Path("/cache/runtimes")
+
+        def __init__(self, cache_dir: object) -> None:
+            recorder.calls.append("cache.BuildCache")
+
+        def load(self) -> cache.Previous:
+            recorder.calls.append("cache.load")
+            return cache.Previous(metadata={"python_version": "3.12.1", "installed": {"django": "5.2"}})
+
+        def restore(self, previous: object, home: object) -> None:
+            recorder.calls.append("cache.restore")
+
+        def save(self, metadata: cache.Metadata, home: object) -> None:
+            recorder.calls.append(f"cache.save:{sorted(metadata.installed)}")
+
+        def close(self) -> None:
+            recorder.calls.append("cache.close")
+
+    return FakeCache
+
+
+class FakeManager:
+    """A package manager that records the interface calls compile makes."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def tools(self, python_version: str) -> dict:
+        self.recorder.calls.append("manager.tools")
+        return {"pip": "26.3"}
+
+    def fingerprint(self, ctx: object) -> str:
+        self.recorder.calls.append("manager.fingerprint")
+        return "sha-r"
+
+    def install(self, ctx: object, build_cache: object, python_version: str, action: Action, known: object) -> dict:
+        self.recorder.calls.append(f"manager.install:{action.value}")
+        return {"django": "5.2", "gunicorn": "23.0"}
+
+
+def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: object = "app") -> Recorder:
+    recorder = Recorder(monkeypatch)
+    if django_app == "app":
+        django_app = SimpleNamespace(close=lambda: recorder.calls.append("django.project.DjangoApp.close"))
+    store = SimpleNamespace(available_versions=lambda stack, arch: ["3.12.1"],
+                            archive_for=lambda version, stack, arch: SimpleNamespace(identity="sha-x", version=version))
+    recorder.patch(stacks, "check_stack")
+    recorder.patch(source_tree, "refuse_committed_environments")
+    recorder.patch(hooks, "run_hook", result=False)
+    monkeypatch.setattr(cache, "BuildCache", fake_cache(recorder))
+    recorder.patch(runtime_store, "open_store_or_cached", result=store)
+    recorder.patch(runtime_store, "machine_arch", result="amd64")
+    recorder.patch(versions, "select_version", result=versions.ChosenVersion("3.12.1", "runtime.txt"))
+    recorder.patch(runtime_store, "this_machine")
+    recorder.patch(runtime_store, "check_compatible")
+    recorder.patch(selection, "for_app", result=FakeManager(recorder))
+    recorder.patch(cache, "decide", result=Decision(action))
+    recorder.patch(cache, "announce")
+    recorder.patch(build_env, "link_app_home")
+    recorder.patch(runtime, "install")
+    recorder.patch(environment, "fix_build_paths")
+    recorder.patch(project, "find", result=django_app)
+    recorder.patch(project, "describe")
+    recorder.patch(collectstatic, "collectstatic")
+    recorder.patch(settings_advice, "run")
+    recorder.patch(procfile, "report")
+    recorder.patch(processes, "plan")
+    recorder.patch(processes, "save")
+    recorder.patch(processes, "write_procfile", result=True)
+    recorder.patch(processes, "announce")
+    recorder.patch(profile, "write")
+    recorder.patch(slug, "finish")
+    return recorder
+
+
+BEFORE_INSTALL = [
+    "python.stacks.check_stack",
+    "app.source_tree.refuse_committed_environments",
+    "app.hooks.run_hook:pre_compile",
+    "cache.BuildCache",
+    "cache.load",
+    "python.runtime_store.open_store_or_cached",
+    "python.runtime_store.machine_arch",
+    "python.versions.select_version",
+    "python.runtime_store.this_machine",
+    "python.runtime_store.check_compatible",
+    "dependencies.selection.for_app",
+    "manager.tools",
+    "manager.fingerprint",
+    "cache.decide",
+    "cache.announce",
+    "build_env.link_app_home",
+]
+AFTER_ENVIRONMENT = [
+    "dependencies.environment.fix_build_paths",
+    "django.project.find",
+]
+DJANGO_STEPS = [
+    "django.project.describe",
+    "django.collectstatic.collectstatic",
+    "django.settings_advice.run",
+    "django.project.DjangoApp.close",  # the one Django process ends once nothing more is asked
+]
+SLUG_STEPS = [
+    "app.procfile.report",
+    "app.processes.plan",
+    "app.processes.save",
+    "app.processes.write_procfile",
+    "app.processes.announce",
+    "app.profile.write",
+    "app.hooks.run_hook:post_compile",
+]
+
+
+def test_a_fresh_build_installs_python_and_pip_then_everything_else(monkeypatch, tmp_path, capsys):
+    recorder = patch_build(monkeypatch, Action.FRESH)
+    assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
+    assert recorder.calls == (
+        BEFORE_INSTALL
+        + ["python.runtime.install", "manager.install:fresh"]
+        + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
+        + ["cache.save:['django', 'gunicorn']", "cache.close", "app.slug.finish"]
+    )
+    assert capsys.readouterr().out.splitlines()[-1].startswith("-----> Build finished in ")
+
+
+def test_a_reused_cache_is_restored_and_not_saved_again(monkeypatch, tmp_path, capsys):
+    recorder = patch_build(monkeypatch, Action.REUSE)
+    assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
+    assert recorder.calls == (
+        BEFORE_INSTALL + ["cache.restore", "manager.install:reuse"] + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
+        + ["cache.close", "app.slug.finish"]
+    )
+    assert "-----> Cache unchanged\n" in capsys.readouterr().out
+
+
+def test_a_synced_cache_is_restored_then_saved(monkeypatch, tmp_path):
+    recorder = patch_build(monkeypatch, Action.SYNC)
+    compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
+    assert recorder.calls[len(BEFORE_INSTALL):len(BEFORE_INSTALL) + 2] == ["cache.restore", "manager.install:sync"]
+    assert recorder.calls[-3:] == ["cache.save:['django', 'gunicorn']", "cache.close", "app.slug.finish"]
+
+
+def test_test_compile_skips_collectstatic_and_the_settings_advice(monkeypatch, tmp_path):
+    recorder = patch_build(monkeypatch, Action.FRESH)
+    compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}, command="test-compile")
+    assert "django.project.describe" in recorder.calls
+    assert not {"django.collectstatic.collectstatic", "django.settings_advice.run"} & set(recorder.calls)
+    assert "django.project.DjangoApp.close" in recorder.calls
+
+
+def test_without_a_django_project_the_django_steps_are_skipped(monkeypatch, tmp_path):
+    recorder = patch_build(monkeypatch, Action.FRESH, django_app=None)
+    compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
+    assert not set(DJANGO_STEPS) & set(recorder.calls)
+    assert recorder.calls.index("django.project.find") < recorder.calls.index("app.processes.plan")
