@@ -70,7 +70,7 @@ def test_each_manager_installs_exactly_the_locks_main_dependencies(cold_builds, 
     app, result = cold_builds[name]
     fixture, files, step, _ = MANAGERS[name]
     lock = files[1]
-    assert f"-----> Using {'uv' if name == 'uv' else name.capitalize()} to install dependencies (from {lock})" \
+    assert f"-----> Using {'uv' if name == 'uv' else name.capitalize()} for the dependencies (from {lock})" \
         in result.output
     assert step in result.output
     packages = installed(result.work)
