@@ -10,7 +10,7 @@ import time
 from typing import List, Mapping
 
 from buildpack import build_env, cache, output
-from buildpack.app import hooks, processes, profile, slug, source_tree
+from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action
 from buildpack.context import Context
 from buildpack.errors import DOCS_STACKS
@@ -23,6 +23,8 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     started = time.monotonic()
     ctx = Context.from_args(argv, environ)
     for_ci = command == "test-compile"
+    output.hide(ctx.config_vars)  # before any step can print one of them
+    build_env.warn_skipped_config_vars(ctx)
 
     stack_warning = stacks.check_stack(ctx.stack)
     if stack_warning:
@@ -62,16 +64,18 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     installed = manager.install(ctx, build_cache, chosen.version, decision.action, known)
     environment.fix_build_paths(ctx)
 
-    django_app = project.find(ctx, installed)
+    django_app = project.find(ctx, installed)  # starts the build's one Django process
     if django_app is not None:
         project.describe(django_app)
         if not for_ci:
-            pending_checks = settings_advice.start(ctx, django_app)
             collectstatic.collectstatic(ctx, django_app)
-            settings_advice.run(ctx, django_app, installed, pending_checks)
+            settings_advice.run(ctx, django_app, installed)
+        django_app.close()
+    procfile.report(ctx.build_dir, ctx.python_home)
     plan = processes.plan(ctx.build_dir, django_app, installed)
     processes.save(ctx.build_dir, plan)
-    processes.announce(ctx.build_dir, plan)
+    written = processes.write_procfile(ctx.build_dir, plan, ctx.setting(processes.DISABLE_PROCFILE))
+    processes.announce(ctx.build_dir, plan, written)
     profile.write(ctx)
 
     post_compile = hooks.run_hook(ctx, "post_compile")

@@ -9,7 +9,7 @@ import pytest
 
 from buildpack import build_env, cache
 from buildpack import compile as compile_step
-from buildpack.app import hooks, processes, profile, slug, source_tree
+from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action, Decision
 from buildpack.dependencies import environment, selection
 from buildpack.django import collectstatic, project, settings_advice
@@ -78,6 +78,8 @@ class FakeManager:
 
 def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: object = "app") -> Recorder:
     recorder = Recorder(monkeypatch)
+    if django_app == "app":
+        django_app = SimpleNamespace(close=lambda: recorder.calls.append("django.project.DjangoApp.close"))
     store = SimpleNamespace(available_versions=lambda stack, arch: ["3.12.1"],
                             archive_for=lambda version, stack, arch: SimpleNamespace(identity="sha-x", version=version))
     recorder.patch(stacks, "check_stack")
@@ -97,11 +99,12 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(environment, "fix_build_paths")
     recorder.patch(project, "find", result=django_app)
     recorder.patch(project, "describe")
-    recorder.patch(settings_advice, "start")
     recorder.patch(collectstatic, "collectstatic")
     recorder.patch(settings_advice, "run")
+    recorder.patch(procfile, "report")
     recorder.patch(processes, "plan")
     recorder.patch(processes, "save")
+    recorder.patch(processes, "write_procfile", result=True)
     recorder.patch(processes, "announce")
     recorder.patch(profile, "write")
     recorder.patch(slug, "finish")
@@ -132,13 +135,15 @@ AFTER_ENVIRONMENT = [
 ]
 DJANGO_STEPS = [
     "django.project.describe",
-    "django.settings_advice.start",
     "django.collectstatic.collectstatic",
     "django.settings_advice.run",
+    "django.project.DjangoApp.close",  # the one Django process ends once nothing more is asked
 ]
 SLUG_STEPS = [
+    "app.procfile.report",
     "app.processes.plan",
     "app.processes.save",
+    "app.processes.write_procfile",
     "app.processes.announce",
     "app.profile.write",
     "app.hooks.run_hook:post_compile",
@@ -178,7 +183,8 @@ def test_test_compile_skips_collectstatic_and_the_settings_advice(monkeypatch, t
     recorder = patch_build(monkeypatch, Action.FRESH)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}, command="test-compile")
     assert "django.project.describe" in recorder.calls
-    assert not {"django.collectstatic.collectstatic", "django.settings_advice.start"} & set(recorder.calls)
+    assert not {"django.collectstatic.collectstatic", "django.settings_advice.run"} & set(recorder.calls)
+    assert "django.project.DjangoApp.close" in recorder.calls
 
 
 def test_without_a_django_project_the_django_steps_are_skipped(monkeypatch, tmp_path):

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from buildpack import output
 from buildpack.context import APP_HOME, Context
 
-PROFILE_NAME = "python.sh"
+# Our own name, never the app's: an app may ship its own .profile.d/python.sh (the
+# official buildpack's name), which must not be overwritten. "00-" sorts it first, so
+# the app's own scripts already find Python on PATH and can override our defaults.
+PROFILE_NAME = "00-django-buildpack-python.sh"
+APP_PROFILE_NAME = "python.sh"
 
 # A path list gets the runtime's directory in front, once: sourcing twice
 # (bin/test sources .profile.d in a dyno that already did) must not grow it.
@@ -100,12 +105,24 @@ def path_exports(home: str) -> str:
     )
 
 
+def virtual_env_export(home: str) -> str:
+    """VIRTUAL_ENV names the installed environment, as an activated venv would.
+
+    Servers and tools read it to find the app's packages: uWSGI configs say
+    `virtualenv = $(VIRTUAL_ENV)` (uWSGI then uses it as Python's home, which
+    the runtime's prefix is), and so do many process managers. The app's own
+    config var wins.
+    """
+    return f'export VIRTUAL_ENV="${{VIRTUAL_ENV:-{home}/.heroku/python}}"\n'
+
+
 def render_profile() -> str:
     """The .profile.d script: `$HOME` stays literal so it expands on the dyno."""
     return (
         "# Written by the Django buildpack. Sourced by bash at dyno boot, after the\n"
         "# config vars are set: a value the app set always wins.\n"
         + path_exports("${HOME:-/app}")
+        + virtual_env_export("${HOME:-/app}")
         + _DEFAULTS
         + _GUNICORN
         + _WEB_CONCURRENCY
@@ -117,6 +134,7 @@ def render_export() -> str:
     return (
         "# Written by the Django buildpack for the next buildpack's compile.\n"
         + path_exports(str(APP_HOME))
+        + virtual_env_export(str(APP_HOME))
         + _DEFAULTS
     )
 
@@ -136,6 +154,9 @@ def write_export(buildpack_dir: Path) -> Path:
 
 
 def write(ctx: Context) -> None:
+    if (ctx.build_dir / ".profile.d" / APP_PROFILE_NAME).exists():
+        output.detail(f"Keeping the app's own .profile.d/{APP_PROFILE_NAME}; the buildpack's is "
+                      f".profile.d/{PROFILE_NAME} (sourced first)")
     write_profile(ctx.build_dir)
     try:
         write_export(ctx.buildpack_dir)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
+from buildpack.source_files import refuse_link_outside
 from buildpack.errors import PythonVersionError
 from buildpack.python import project_files
 from buildpack.python.project_files import ToolRequest
@@ -241,6 +242,7 @@ def _decode(data: bytes, source: str) -> str:
 def _read(path: Path, source: str) -> Optional[str]:
     if not os.path.lexists(path):
         return None
+    refuse_link_outside(path.parent, path, source)
     if path.is_dir():
         body = (
             f"The app has a directory called {source} where a file should be.\n\n"
