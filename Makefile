@@ -8,7 +8,7 @@ STACKS ?= heroku-20 heroku-22 heroku-24
 VENV := .venv
 VENV38 := .venv38
 
-.PHONY: setup runtimes build run demo test test-unit test-py38 test-integration lint bench clean
+.PHONY: setup runtimes build run demo test test-unit test-py38 test-integration reliability lint bench clean
 
 setup:  ## apt packages, the dev tooling venvs and the local runtime store
 	bash tools/setup.sh
@@ -43,6 +43,9 @@ test-py38:
 
 test-integration:
 	$(VENV)/bin/python -m pytest test/integration
+
+reliability: setup  ## bad inputs, faults, kills, canary secrets, crafted archives; ends with one line of figures
+	$(VENV)/bin/python -m pytest test/reliability -q -p no:cacheprovider
 
 bench: setup  ## build times, slug sizes, boot time (not in CI)
 	$(VENV)/bin/python tools/bench.py

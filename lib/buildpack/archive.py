@@ -1,9 +1,17 @@
-"""Unpacking runtime archives safely: .tar.gz, .tar.zst and plain .tar.
+"""Unpacking archives safely: .tar.gz, .tar.zst, plain .tar and .zip (a wheel).
 
+Every archive the buildpack opens goes through here, under one ExtractionPolicy:
 - extract_tar() refuses absolute paths, `..`, links that leave the target,
   devices and fifos: with tarfile's "data" filter where the running Python has
   it AND our own checks always (heroku-20's Python 3.8.10 has no filter).
   zstd goes through the `zstd` binary: the standard library has no zstd.
+- Links are checked against the real tree as extraction goes, and every link in
+  the tree again at the end: a link that looked inside when it was unpacked can
+  point outside once a later link exists (`a -> c/c/../..`, then `c -> .`), and
+  neither a text check nor tarfile's data filter sees that.
+- The policy bounds the member count and the expanded size (from the headers,
+  before a byte is written): a few MB must not unpack to GBs.
+- extract_zip() holds a zip to the same rules (files and directories only).
 - install_archive() extracts beside the final directory and swaps it into
   place only once complete.
 """
@@ -12,9 +20,13 @@ from __future__ import annotations
 import gzip
 import os
 import posixpath
+import shutil
+import stat
 import tarfile
 import tempfile
+import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Type
 
@@ -23,28 +35,64 @@ from buildpack.errors import ArchiveError
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class ExtractionPolicy:
+    """The rules an archive is unpacked under, and what to call it in messages.
+
+    The expanded size may be at most `max_ratio` times the archive's own size (but
+    always `min_budget`, and never more than `max_total_size`): a Python runtime
+    expands 2-5 times, a bomb thousands of times.
+    """
+
+    description: str = "The Python runtime archive"
+    max_members: int = 100_000
+    max_total_size: int = 4 << 30
+    max_ratio: int = 40
+    min_budget: int = 256 << 20
+
+    def budget(self, archive_size: int) -> int:
+        return min(self.max_total_size, max(self.min_budget, self.max_ratio * archive_size))
+
+
+RUNTIME_POLICY = ExtractionPolicy()
 
 HAS_DATA_FILTER = hasattr(tarfile, "data_filter")
 
 
-def _corrupt(archive: Path, detail: str) -> ArchiveError:
+def _corrupt(archive: Path, detail: str, policy: "ExtractionPolicy" = RUNTIME_POLICY) -> ArchiveError:
     body = (
         f"{archive.name} could not be unpacked: {detail}.\n\n"
         f"The archive is too short or corrupt: a download cut off, or a\n"
         f"broken file in the runtime store. Build again; if it happens again,\n"
         f"rebuild or re-upload that archive in the store."
     )
-    return ArchiveError("The Python runtime archive is corrupt.", body, "archive::corrupt")
+    return ArchiveError(f"{policy.description} is corrupt.", body, "archive::corrupt")
 
 
-def _unsafe(archive: Path, member: str, why: str) -> ArchiveError:
+def _unsafe(archive: Path, member: str, why: str, policy: "ExtractionPolicy" = RUNTIME_POLICY) -> ArchiveError:
     body = (
         f"{archive.name} contains {member!r}, which {why}.\n\n"
         f"Nothing was installed. An archive for this buildpack must only\n"
         f"hold files, directories and links that stay inside it: rebuild it\n"
         f"(e.g. `make runtimes`), and check where it came from."
     )
-    return ArchiveError("The Python runtime archive contains an unsafe entry.", body, "archive::unsafe")
+    return ArchiveError(f"{policy.description} contains an unsafe entry.", body, "archive::unsafe")
+
+
+def _too_large(archive: Path, what: str, limit: str, policy: "ExtractionPolicy") -> ArchiveError:
+    body = (
+        f"{archive.name} would unpack to {what}, more than this buildpack\n"
+        f"unpacks from an archive of its size ({limit}).\n\n"
+        f"Nothing was installed. A real runtime expands a few times its\n"
+        f"compressed size; this looks like an archive bomb or a broken file.\n\n"
+        f"To fix it:\n"
+        f"1. Rebuild the archive (e.g. `make runtimes`).\n"
+        f"2. Check where it came from."
+    )
+    return ArchiveError(f"{policy.description} is too large to unpack.", body, "archive::too-large")
 
 
 def _inside(path: str, root: str) -> bool:
@@ -71,9 +119,14 @@ class MemberChecker:
     saves a realpath per member (thousands in a Python install).
     """
 
-    def __init__(self, target: Path, archive: Path) -> None:
+    def __init__(self, target: Path, archive: Path, policy: Optional["ExtractionPolicy"] = None,
+                 budget: Optional[int] = None) -> None:
         self.root = os.path.realpath(target)
         self.archive = archive
+        self.policy = policy or RUNTIME_POLICY
+        self.budget = budget
+        self.members = 0
+        self.expanded = 0
         self.links: Set[str] = set()  # symlinks extracted so far, relative to the target
         try:
             self.fast = not os.listdir(self.root)
@@ -86,27 +139,52 @@ class MemberChecker:
     def _inside_on_disk(self, path: str) -> bool:
         return _inside(os.path.realpath(path), self.root)
 
+    def count(self, size: int) -> None:
+        """Bound the member count and the expanded size, before the member is written."""
+        self.members += 1
+        self.expanded += max(size, 0)
+        if self.members > self.policy.max_members:
+            raise _too_large(self.archive, f"more than {self.policy.max_members:,} entries",
+                             f"{self.policy.max_members:,} entries at most", self.policy)
+        if self.budget is not None and self.expanded > self.budget:
+            raise _too_large(self.archive, f"more than {_mb(self.expanded)}", f"{_mb(self.budget)} at most", self.policy)
+
+    def finish(self) -> None:
+        """Every link in the unpacked tree, resolved now that all of them exist: a link
+        that looked inside when it was made can point outside once a later link exists."""
+        for directory, dirs, files in os.walk(self.root):
+            for entry in dirs + files:
+                path = os.path.join(directory, entry)
+                if os.path.islink(path) and not self._inside_on_disk(path):
+                    name = os.path.relpath(path, self.root)
+                    raise _unsafe(self.archive, name, f"is a link to {os.readlink(path)!r}, which resolves "
+                                  "outside the archive once all its links exist", self.policy)
+
     def check(self, member: tarfile.TarInfo) -> None:
+        self.count(member.size if member.isreg() else 0)
+        self._check(member)
+
+    def _check(self, member: tarfile.TarInfo) -> None:
         name, archive = member.name, self.archive
         if not name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-            raise _unsafe(archive, name, "is an absolute path")
+            raise _unsafe(archive, name, "is an absolute path", self.policy)
         if ".." in name.replace("\\", "/").split("/"):
-            raise _unsafe(archive, name, "climbs out of the archive with '..'")
+            raise _unsafe(archive, name, "climbs out of the archive with '..'", self.policy)
         if member.ischr() or member.isblk():
-            raise _unsafe(archive, name, "is a device file")
+            raise _unsafe(archive, name, "is a device file", self.policy)
         if member.isfifo():
-            raise _unsafe(archive, name, "is a named pipe (fifo)")
+            raise _unsafe(archive, name, "is a named pipe (fifo)", self.policy)
         if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
-            raise _unsafe(archive, name, "is not a file, directory or link")
+            raise _unsafe(archive, name, "is not a file, directory or link", self.policy)
         relative = posixpath.normpath(name)
         if relative == ".":
             return
         if self._via_link(relative) and not self._inside_on_disk(os.path.join(self.root, relative)):
-            raise _unsafe(archive, name, "would be written outside the target through a link")
+            raise _unsafe(archive, name, "would be written outside the target through a link", self.policy)
         linkname = member.linkname
         if member.issym():
             if linkname.startswith("/"):
-                raise _unsafe(archive, name, f"is a link to the absolute path {linkname!r}")
+                raise _unsafe(archive, name, f"is a link to the absolute path {linkname!r}", self.policy)
             raw = posixpath.join(posixpath.dirname(relative), linkname)
             linked = posixpath.normpath(raw)
             if self._via_link(raw):
@@ -114,14 +192,14 @@ class MemberChecker:
             else:
                 outside = _climbs_out(linked)
             if outside:
-                raise _unsafe(archive, name, f"is a link to {linkname!r}, outside the archive")
+                raise _unsafe(archive, name, f"is a link to {linkname!r}, outside the archive", self.policy)
             self.links.add(relative)
         if member.islnk():
             if linkname.startswith("/") or ".." in linkname.split("/"):
-                raise _unsafe(archive, name, f"is a hard link to {linkname!r}, outside the archive")
+                raise _unsafe(archive, name, f"is a hard link to {linkname!r}, outside the archive", self.policy)
             linked = posixpath.normpath(linkname)
             if self._via_link(linked) and not self._inside_on_disk(os.path.join(self.root, linked)):
-                raise _unsafe(archive, name, f"is a hard link to {linkname!r}, outside the archive")
+                raise _unsafe(archive, name, f"is a hard link to {linkname!r}, outside the archive", self.policy)
 
 
 def _sanitise(member: tarfile.TarInfo) -> None:
@@ -135,13 +213,18 @@ def _sanitise(member: tarfile.TarInfo) -> None:
     member.uname, member.gname = "", ""
 
 
-def _extract_members(tar: tarfile.TarFile, target: Path, archive: Path, use_filter: bool) -> None:
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MB"
+
+
+def _extract_members(tar: tarfile.TarFile, target: Path, archive: Path, use_filter: bool,
+                     policy: ExtractionPolicy) -> None:
     options: Dict[str, object] = {}
     if HAS_DATA_FILTER:
         # Our checks already ran; "fully_trusted" stops 3.14's default filter kicking in
         # when the fallback path is forced.
         options["filter"] = "data" if use_filter else "fully_trusted"
-    checker = MemberChecker(target, archive)
+    checker = MemberChecker(target, archive, policy, policy.budget(os.path.getsize(archive)))
     for member in tar:
         checker.check(member)
         if not use_filter:
@@ -149,6 +232,7 @@ def _extract_members(tar: tarfile.TarFile, target: Path, archive: Path, use_filt
         elif member.isdir():
             member.mode |= 0o700
         tar.extract(member, str(target), **options)  # type: ignore[arg-type]
+    checker.finish()
 
 
 def compression_of(archive: Path) -> str:
@@ -159,6 +243,8 @@ def compression_of(archive: Path) -> str:
         return "zst"
     if magic.startswith(_GZIP_MAGIC):
         return "gz"
+    if magic.startswith(_ZIP_MAGIC):
+        return "zip"
     return "tar"
 
 
@@ -171,6 +257,7 @@ def extract_tar(
     *,
     use_data_filter: Optional[bool] = None,
     env: Optional[Mapping[str, str]] = None,
+    policy: ExtractionPolicy = RUNTIME_POLICY,
 ) -> None:
     """Safely unpack a .tar.gz, .tar.zst or .tar into target (created if missing).
 
@@ -182,8 +269,11 @@ def extract_tar(
     try:
         kind = compression_of(archive)
     except OSError as exc:
-        raise ArchiveError("Could not read the Python runtime archive.", f"{archive}: {exc.strerror}.",
-                           "archive::unreadable") from None
+        raise ArchiveError(f"Could not read {policy.description[0].lower()}{policy.description[1:]}.",
+                           f"{archive}: {exc.strerror}.", "archive::unreadable") from None
+    if kind == "zip":
+        extract_zip(archive, target, policy)
+        return
     if kind != "zst":
         try:
             with archive.open("rb") as raw:
@@ -191,11 +281,11 @@ def extract_tar(
                 # and checks the CRC, where tarfile would take the cut for the end.
                 stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if kind == "gz" else raw  # type: ignore[assignment]
                 with tarfile.open(fileobj=stream, mode="r|") as tar:
-                    _extract_members(tar, target, archive, use_filter)
+                    _extract_members(tar, target, archive, use_filter, policy)
                 while stream.read(1 << 16):
                     pass
         except _CORRUPT_ERRORS as exc:
-            raise _corrupt(archive, str(exc) or type(exc).__name__) from None
+            raise _corrupt(archive, str(exc) or type(exc).__name__, policy) from None
         except OSError as exc:
             raise _write_failed(archive, exc) from None
         return
@@ -212,7 +302,7 @@ def extract_tar(
     problem: Optional[BaseException] = None
     try:
         with tarfile.open(fileobj=pipe.stdout, mode="r|") as tar:
-            _extract_members(tar, target, archive, use_filter)
+            _extract_members(tar, target, archive, use_filter, policy)
     except (ArchiveError, OSError) + _CORRUPT_ERRORS as exc:  # type: ignore[misc]
         problem = exc
     result = pipe.finish(drain=problem is None)
@@ -223,11 +313,62 @@ def extract_tar(
     if not result.ok and (problem is None or isinstance(problem, _CORRUPT_ERRORS)):
         lines = result.text.strip().splitlines()
         detail = lines[-1] if lines else f"zstd exited with {result.returncode}"
-        raise _corrupt(archive, detail.replace(str(archive), archive.name))
+        raise _corrupt(archive, detail.replace(str(archive), archive.name), policy)
     if isinstance(problem, _CORRUPT_ERRORS):
-        raise _corrupt(archive, str(problem) or type(problem).__name__)
+        raise _corrupt(archive, str(problem) or type(problem).__name__, policy)
     assert isinstance(problem, OSError)
     raise _write_failed(archive, problem)
+
+
+def extract_zip(archive: Path, target: Path, policy: ExtractionPolicy = RUNTIME_POLICY) -> None:
+    """Safely unpack a zip (a wheel) into target, under the same policy as a tar.
+
+    Files and directories only (a wheel has nothing else): a zip entry marked as a
+    symlink, device or fifo is refused. Sizes are bounded by the entries' headers,
+    and zipfile never reads past a header's size.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    checker = MemberChecker(target, archive, policy, policy.budget(os.path.getsize(archive)))
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            entries = bundle.infolist()
+            for entry in entries:  # every check before the first byte is written
+                if stat.S_ISLNK(entry.external_attr >> 16):
+                    raise _unsafe(archive, entry.filename, "is a symbolic link (a zip here may hold only "
+                                  "files and directories)", policy)
+                checker.check(_as_tar_member(entry))
+            for entry in entries:
+                destination = Path(checker.root, posixpath.normpath(entry.filename))
+                if entry.is_dir():
+                    destination.mkdir(parents=True, exist_ok=True)
+                    continue
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with bundle.open(entry) as source, open(destination, "xb") as sink:
+                    shutil.copyfileobj(source, sink, 1 << 20)
+                mode = (entry.external_attr >> 16) & 0o777
+                os.chmod(destination, 0o755 if mode & 0o111 else 0o644)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+        raise _corrupt(archive, str(exc) or type(exc).__name__, policy) from None
+    except FileExistsError as exc:
+        raise _unsafe(archive, os.path.relpath(exc.filename or "", checker.root), "appears twice", policy) from None
+    except OSError as exc:
+        raise _write_failed(archive, exc) from None
+    checker.finish()
+
+
+def _as_tar_member(entry: zipfile.ZipInfo) -> tarfile.TarInfo:
+    """A zip entry seen as a tar member, so one checker holds both to the same rules."""
+    member = tarfile.TarInfo(entry.filename.rstrip("/") if entry.is_dir() else entry.filename)
+    mode = entry.external_attr >> 16
+    if entry.is_dir():
+        member.type = tarfile.DIRTYPE
+    elif stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # many zips record permissions only
+        member.type = {stat.S_IFCHR: tarfile.CHRTYPE, stat.S_IFBLK: tarfile.BLKTYPE,
+                       stat.S_IFIFO: tarfile.FIFOTYPE}.get(stat.S_IFMT(mode), b"?")
+    else:
+        member.type = tarfile.REGTYPE
+    member.size = entry.file_size
+    return member
 
 
 def _write_failed(archive: Path, exc: OSError) -> ArchiveError:
@@ -252,8 +393,9 @@ def install_archive(
     prepare: Optional[Callable[[Path], Path]] = None,
     use_data_filter: Optional[bool] = None,
     env: Optional[Mapping[str, str]] = None,
+    policy: ExtractionPolicy = RUNTIME_POLICY,
 ) -> None:
-    """Unpack archive into final_dir, replacing it, only once the unpacking is complete.
+    """Unpack archive (tar or zip) into final_dir, replacing it, only once the unpacking is complete.
 
     prepare(staging) may check and adjust the unpacked tree and returns the
     directory to move into place (staging itself or a directory inside it).
@@ -266,7 +408,7 @@ def install_archive(
     staging = Path(tempfile.mkdtemp(prefix=f".{final_dir.name}.tmp-", dir=str(parent)))
     old = parent / f".{final_dir.name}.old-{os.getpid()}"
     try:
-        extract_tar(archive, staging, use_data_filter=use_data_filter, env=env)
+        extract_tar(archive, staging, use_data_filter=use_data_filter, env=env, policy=policy)
         root = prepare(staging) if prepare is not None else staging
         os.chmod(root, 0o755)
         if final_dir.is_symlink() or final_dir.is_file():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from buildpack import commands
+from buildpack import commands, output
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 
@@ -44,3 +44,18 @@ def link_app_home(ctx: Context) -> None:
             commands.remove_tree(link)
         (build_heroku / name).mkdir(parents=True, exist_ok=True)
         link.symlink_to(build_heroku / name)
+
+
+def warn_skipped_config_vars(ctx: Context) -> None:
+    """One warning naming the ENV_DIR files that were not taken as config vars (never a value)."""
+    if not ctx.skipped_config_vars:
+        return
+    listed = "\n".join(f"- {name!r}: {why}" for name, why in ctx.skipped_config_vars)
+    output.warning(
+        "Some config var files were skipped.",
+        f"These files in the build's config directory (ENV_DIR) can't be\n"
+        f"environment variables, so no step of the build sees them:\n{listed}\n\n"
+        "To fix it:\n"
+        "1. Rename or unset them, e.g. `heroku config:unset NAME`: a config\n"
+        "   var's name may hold only letters, digits and underscores.",
+    )

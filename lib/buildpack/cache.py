@@ -3,16 +3,24 @@
 Layout, under CACHE_DIR/django-buildpack/ (CACHE_DIR is shared by every
 buildpack of the app, so we keep to our own directory):
   current -> gen-<id>   a symlink, swapped atomically when a build succeeds
-  gen-<id>/metadata.json, gen-<id>/python/, gen-<id>/src/
+  gen-<id>/python/, gen-<id>/src/, gen-<id>/metadata.json
+  gen-<id>/manifest.json  written last: the generation is trusted only if it matches
+  lock                  held (flock) by the build using the cache, from load to close
   pip/                  pip's download and wheel cache (pip writes it atomically)
   runtimes/             downloaded runtime archives (verified before use)
   pip-compile/          requirements compiled from requirements.in
 
 A build killed at any moment leaves `current` pointing at the old complete
-generation or the new complete one, never at a half-written tree.
+generation or the new complete one, never at a half-written tree. Two builds on
+one cache (two local builds, a Dokku-style host) take turns through the lock, so
+one's pruning can never delete the other's generation in progress; and whatever
+else damaged a generation (a disk clean-up, a hand edit, a hook writing into it),
+its manifest no longer matches and it is discarded with the reason in the log.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import time
@@ -35,6 +43,63 @@ DISCARD_KEYS = (
     ("tools", "the buildpack's pinned tool versions changed"),
 )
 TREES = ("python", "src")
+MANIFEST = "manifest.json"
+INTERPRETER = "python/bin/python"
+# How long a build waits for another build to release the cache before going on without it.
+LOCK_WAIT_SECONDS = 15 * 60.0
+LOCK_POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a complete generation holds: its file count and a digest of names, kinds and sizes."""
+
+    files: int
+    digest: str
+    interpreter: str = INTERPRETER
+
+    def to_json(self) -> dict:
+        return {"files": self.files, "digest": self.digest, "interpreter": self.interpreter}
+
+
+def take_manifest(generation: Path) -> Manifest:
+    """Walk a generation's trees (metadata included, the manifest itself not): one line per
+    entry, `path kind size`, sorted, hashed. A symlink's size is its target's length."""
+    lines = []
+    for name in TREES + ("metadata.json",):
+        top = generation / name
+        if os.path.isfile(top):
+            lines.append(f"{name}\0f\0{os.lstat(top).st_size}")
+        for directory, dirs, files in os.walk(top):
+            relative_dir = os.path.relpath(directory, generation)
+            for entry in dirs + files:
+                path = os.path.join(directory, entry)
+                info = os.lstat(path)
+                kind = "l" if os.path.islink(path) else "d" if os.path.isdir(path) else "f"
+                size = 0 if kind == "d" else info.st_size
+                lines.append(f"{os.path.join(relative_dir, entry)}\0{kind}\0{size}")
+    lines.sort()
+    digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+    return Manifest(len(lines), digest)
+
+
+def manifest_problem(generation: Path) -> Optional[str]:
+    """Why a generation cannot be trusted (None: it is exactly what its build saved)."""
+    try:
+        recorded = json.loads((generation / MANIFEST).read_text())
+        expected = Manifest(int(recorded["files"]), str(recorded["digest"]), str(recorded["interpreter"]))
+    except FileNotFoundError:
+        return "its last generation has no manifest (a build was interrupted while saving it)"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "its last generation's manifest could not be read"
+    if not os.path.isfile(generation / expected.interpreter):
+        return f"its last generation has no Python interpreter ({expected.interpreter} is missing)"
+    actual = take_manifest(generation)
+    if actual.files != expected.files:
+        return f"its last generation is damaged ({actual.files} entries instead of {expected.files})"
+    if actual.digest != expected.digest:
+        return "its last generation is damaged (files changed since it was saved)"
+    return None
 
 
 @dataclass
@@ -122,7 +187,9 @@ def decide(previous: Previous, current: Metadata) -> Decision:
     reasons = []
     for key, why in DISCARD_KEYS:
         if old.get(key) != new[key]:
-            if key in ("stack", "python_version"):
+            if key == "tools" and _manager(old.get(key)) != _manager(new[key]):
+                reasons.append(f"the package manager changed from {_manager(old.get(key))} to {_manager(new[key])}")
+            elif key in ("stack", "python_version"):
                 reasons.append(f"{why} from {old.get(key)} to {new[key]}")
             else:
                 reasons.append(why)
@@ -131,6 +198,11 @@ def decide(previous: Previous, current: Metadata) -> Decision:
     if old.get("requirements") == new["requirements"]:
         return Decision(Action.REUSE)
     return Decision(Action.SYNC, ["the requirements changed"])
+
+
+def _manager(tools: object) -> str:
+    """The package manager an environment was installed with (requirements files: pip)."""
+    return str(tools.get("package manager", "pip")) if isinstance(tools, dict) else "pip"
 
 
 def announce(decision: Decision) -> None:
@@ -150,6 +222,7 @@ class BuildCache:
         self.root = (cache_dir or Path("/tmp/django-buildpack-nocache")) / NAMESPACE
         self._hardlink: Optional[bool] = None
         self._removal = commands.Removal([])
+        self._lock: Optional[int] = None
 
     @property
     def pip_dir(self) -> Path:
@@ -191,7 +264,46 @@ class BuildCache:
                         path.unlink()
         return self._hardlink
 
+    def lock(self, wait: float = LOCK_WAIT_SECONDS, poll: float = LOCK_POLL_SECONDS) -> bool:
+        """Take the cache for this build (True), waiting for another build to finish with it.
+
+        flock, not a lock file: the kernel releases it when its build exits or is killed,
+        so a dead build never leaves the cache locked. Past `wait`, the build goes on
+        without the cache (False), rather than wait for ever on a hung build.
+        """
+        if self._lock is not None:
+            return True
+        if not self.enabled:
+            return False
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle = os.open(str(self.root / "lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        announced = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._lock = handle
+                return True
+            except OSError:
+                pass
+            if not announced:
+                output.step("Waiting for another build that is using the build cache")
+                announced = True
+            if time.monotonic() >= deadline:
+                os.close(handle)
+                output.warning(
+                    "Building without the build cache.",
+                    f"Another build held the build cache for more than {wait / 60:.0f} minutes.\n"
+                    "This build installs everything afresh and does not save the cache.")
+                self.enabled = False
+                return False
+            time.sleep(poll)
+
     def load(self) -> Previous:
+        """Take the cache (see lock) and read what the last successful build left."""
+        if not self.lock():
+            return Previous()
+        self._sweep()
         # The generation the last build replaced is deleted while this build runs.
         self._removal = commands.Removal(sorted(self.root.glob("trash-*")) if self.root.is_dir() else [])
         current = self.root / "current"
@@ -206,9 +318,22 @@ class BuildCache:
                 raise ValueError("not an object")
         except (OSError, ValueError) as exc:
             return Previous(problem=f"its metadata could not be read ({type(exc).__name__})")
-        if not (current / "python").is_dir():
-            return Previous(problem="its Python environment is missing")
+        problem = manifest_problem(current)
+        if problem:
+            return Previous(problem=problem)
         return Previous(metadata=metadata, directory=current.resolve())
+
+    def _sweep(self) -> None:
+        """Leftovers of builds killed mid-way (we hold the lock, so none is in progress):
+        half-written generations, half-swapped links, downloads cut short."""
+        if not self.root.is_dir():
+            return
+        stale = [entry for entry in self.root.iterdir()
+                 if entry.name.endswith(".partial") or entry.name.startswith(("current.", "link-probe."))]
+        if self.runtimes_dir.is_dir():
+            stale += [entry for entry in self.runtimes_dir.iterdir() if entry.name.endswith(".part")]
+        for entry in stale:
+            commands.remove_tree(entry)
 
     def restore(self, previous: Previous, home: Path) -> None:
         """Copy the cached trees into the build dir's .heroku/ (home is .heroku/)."""
@@ -224,6 +349,7 @@ class BuildCache:
         """Write a new generation beside the old, then swap `current` to it atomically."""
         if not self.enabled:
             return
+        output.step("Saving the build cache")
         self.root.mkdir(parents=True, exist_ok=True)
         generation = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:8]}"
         partial = generation.with_name(generation.name + ".partial")
@@ -232,6 +358,8 @@ class BuildCache:
             if (home / name).is_dir():
                 commands.copy_tree(home / name, partial / name, hardlink=self.can_hardlink(home))
         (partial / "metadata.json").write_text(json.dumps(metadata.to_json(), indent=2))
+        # Last: the generation is trusted only once this matches what is on disk.
+        (partial / MANIFEST).write_text(json.dumps(take_manifest(partial).to_json(), indent=2))
         os.rename(partial, generation)
         link = self.root / f"current.{uuid.uuid4().hex[:8]}"
         os.symlink(generation.name, link)
@@ -239,8 +367,12 @@ class BuildCache:
         self.prune(defer=self.can_hardlink(home))
 
     def close(self) -> None:
-        """Wait for background deletions: the platform archives CACHE_DIR after compile exits."""
+        """Wait for background deletions (the platform archives CACHE_DIR after compile
+        exits), then let the next build have the cache."""
         self._removal.wait()
+        if self._lock is not None:
+            os.close(self._lock)  # releases the flock
+            self._lock = None
 
     def prune(self, defer: bool = False) -> None:
         """Remove generations and leftovers that `current` does not point to.

@@ -14,7 +14,7 @@ from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action
 from buildpack.context import Context
 from buildpack.errors import DOCS_STACKS
-from buildpack.dependencies import pip, pip_compile, sources, tool_versions
+from buildpack.dependencies import environment, selection
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
@@ -23,6 +23,8 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     started = time.monotonic()
     ctx = Context.from_args(argv, environ)
     for_ci = command == "test-compile"
+    output.hide(ctx.config_vars)  # before any step can print one of them
+    build_env.warn_skipped_config_vars(ctx)
 
     stack_warning = stacks.check_stack(ctx.stack)
     if stack_warning:
@@ -42,13 +44,13 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     archive = store.archive_for(chosen.version, ctx.stack, arch)
     runtime_store.check_compatible(archive, runtime_store.this_machine(), ctx.stack)
 
-    requirement_sources = sources.find(ctx, for_ci)
+    manager = selection.for_app(ctx, for_ci)
     current = cache.Metadata(
         stack=ctx.stack,
         python_version=chosen.version,
         runtime=archive.identity,
-        tools=tool_versions.for_python(chosen.version),
-        requirements=sources.fingerprint(ctx, requirement_sources),
+        tools=manager.tools(chosen.version),
+        requirements=manager.fingerprint(ctx),
     )
     decision = cache.decide(previous, current)
     cache.announce(decision)
@@ -56,17 +58,11 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     build_env.link_app_home(ctx)
     if decision.action == Action.FRESH:
         runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
-        pip.install_pip(ctx, chosen.version)
     else:
         build_cache.restore(previous, ctx.python_home.parent)
-    requirements_file = None
-    if requirement_sources:
-        requirements_file = pip_compile.prepare(ctx, requirement_sources, build_cache, chosen.version)
-    else:
-        output.step("No requirements.txt: no packages to install")
     known = recorded.installed if decision.action != Action.FRESH else None
-    installed = pip.install(ctx, requirements_file, decision.action, known)
-    pip.fix_build_paths(ctx)
+    installed = manager.install(ctx, build_cache, chosen.version, decision.action, known)
+    environment.fix_build_paths(ctx)
 
     django_app = project.find(ctx, installed)  # starts the build's one Django process
     if django_app is not None:

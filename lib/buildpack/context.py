@@ -4,9 +4,11 @@ Other modules never read os.environ; they take a Context (or the values in it).
 """
 from __future__ import annotations
 
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
 # The slug always runs here, whatever the build directory is called.
 APP_HOME = Path("/app")
@@ -50,18 +52,55 @@ CONFIG_VAR_DENYLIST = frozenset(
 # where or how they are installed.
 PIP_CONFIG_VAR_ALLOWLIST = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_TRUSTED_HOST")
 
-def read_config_vars(env_dir: Optional[Path]) -> Dict[str, str]:
-    """Read ENV_DIR: one file per variable, the file's content is the raw value."""
+# Heroku keeps all of an app's config vars within 64 KB; one value past that could not
+# come from it, and would make every child process fail to start (E2BIG).
+MAX_CONFIG_VALUE = 64 * 1024
+_CONFIG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def scan_config_vars(env_dir: Optional[Path]) -> Tuple[Dict[str, str], List[Tuple[str, str]]]:
+    """Read ENV_DIR: one file per variable, the file's content is the raw value.
+
+    Returns (values, skipped): a file that cannot be a variable (a name that is not an
+    identifier or holds `=`, a value with a NUL byte or past MAX_CONFIG_VALUE, a
+    directory, fifo or unreadable file) is skipped, with why (never its value).
+    """
     if env_dir is None or not env_dir.is_dir():
-        return {}
-    values = {}
+        return {}, []
+    values: Dict[str, str] = {}
+    skipped: List[Tuple[str, str]] = []
     for entry in sorted(env_dir.iterdir()):
-        if entry.is_file() and not entry.name.startswith("."):
-            try:
-                values[entry.name] = entry.read_text(encoding="utf-8", errors="surrogateescape")
-            except OSError:
-                continue
-    return values
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if not _CONFIG_NAME.fullmatch(name):
+            skipped.append((name, "its name is not a valid variable name (letters, digits and _)"))
+            continue
+        try:
+            mode = entry.stat().st_mode
+        except OSError:
+            skipped.append((name, "it is a broken link"))
+            continue
+        if not stat.S_ISREG(mode):
+            skipped.append((name, "it is a directory" if stat.S_ISDIR(mode) else "it is not a regular file"))
+            continue
+        try:
+            with entry.open("rb") as handle:
+                data = handle.read(MAX_CONFIG_VALUE + 1)
+        except OSError as exc:
+            skipped.append((name, f"it could not be read ({exc.strerror})"))
+            continue
+        if len(data) > MAX_CONFIG_VALUE:
+            skipped.append((name, f"its value is larger than {MAX_CONFIG_VALUE // 1024} KB"))
+        elif b"\0" in data:
+            skipped.append((name, "its value contains a NUL byte, which no environment can hold"))
+        else:
+            values[name] = data.decode("utf-8", errors="surrogateescape")
+    return values, skipped
+
+
+def read_config_vars(env_dir: Optional[Path]) -> Dict[str, str]:
+    return scan_config_vars(env_dir)[0]
 
 
 def _arg(argv: List[str], position: int) -> Optional[str]:
@@ -82,6 +121,8 @@ class Context:
     stack: str
     environ: Mapping[str, str]
     config_vars: Dict[str, str] = field(default_factory=dict)
+    # ENV_DIR files that could not be config vars: (file name, why); never their values.
+    skipped_config_vars: List[Tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def from_args(cls, argv: List[str], environ: Mapping[str, str]) -> "Context":
@@ -97,6 +138,7 @@ class Context:
     def create(cls, build_dir: Optional[str], cache_dir: Optional[str], env_dir: Optional[str],
                environ: Mapping[str, str]) -> "Context":
         env_path = Path(env_dir) if env_dir else None
+        config_vars, skipped = scan_config_vars(env_path)
         return cls(
             build_dir=Path(build_dir).resolve() if build_dir is not None else Path.cwd(),
             cache_dir=Path(cache_dir) if cache_dir else None,
@@ -104,7 +146,8 @@ class Context:
             buildpack_dir=Path(environ.get("BUILDPACK_DIR") or Path(__file__).resolve().parents[2]),
             stack=environ.get("STACK", ""),
             environ=dict(environ),
-            config_vars=read_config_vars(env_path),
+            config_vars=config_vars,
+            skipped_config_vars=skipped,
         )
 
     @property

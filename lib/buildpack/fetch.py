@@ -20,9 +20,9 @@ import socket
 import ssl
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Callable, Dict, Optional, Sequence
+from typing import IO, Callable, Dict, Mapping, Optional, Sequence
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
@@ -77,6 +77,23 @@ ARCHIVE_POLICY = FetchPolicy()
 # A small file (the store's index.json): bounded in size, quicker to give up, no progress lines.
 SMALL_FILE_POLICY = FetchPolicy(attempts=3, total_timeout=60.0, read_timeout=30.0,
                                 max_size=8 * 1024 * 1024, progress_min_size=8 * 1024 * 1024 + 1)
+
+
+# The build host's operator (never an app's config var) may shorten how long a stalled
+# download is waited for: a sandbox or CI with a known-fast store, or the reliability suite.
+READ_TIMEOUT_SETTING = "BUILDPACK_READ_TIMEOUT"
+
+
+def with_environment(policy: FetchPolicy, environ: Mapping[str, str]) -> FetchPolicy:
+    """policy with BUILDPACK_READ_TIMEOUT (seconds, from the process environment) applied."""
+    raw = environ.get(READ_TIMEOUT_SETTING, "")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        return policy
+    if not 0 < seconds < policy.read_timeout:
+        return policy
+    return replace(policy, read_timeout=seconds, connect_timeout=min(policy.connect_timeout, seconds))
 
 
 def display_url(url: str) -> str:

@@ -88,6 +88,7 @@ def runner_env(environ: Mapping[str, str], config_vars: Mapping[str, str], build
 
 def main(argv: List[str], environ: Mapping[str, str], command: str = "test") -> int:
     ctx = Context.from_test_args(argv, environ)
+    output.hide(ctx.config_vars)
     if not (ctx.python_home / "bin" / "python").exists():
         raise CiPythonMissingError(
             "bin/test found no Python in the build.",

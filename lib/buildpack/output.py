@@ -6,18 +6,74 @@ line starts with ` !     `, with a blank line before and after.
 """
 from __future__ import annotations
 
+import json
+import re
 import sys
 import textwrap
 import time
+import urllib.parse
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Optional, TextIO
+from typing import Iterable, Iterator, List, Mapping, Optional, TextIO
 
 INDENT = " " * 7
 BLOCK_PREFIX = " !     "
 
 
+# --- Masking: no config var value reaches the log -----------------------------------------
+# Every line the build prints passes through here (steps, details, child processes' output,
+# error blocks), so a value is hidden wherever it comes from: collectstatic, the app's hooks,
+# pip, or an error message. The rule, documented in the README:
+# - values of MASK_MIN_LENGTH characters or more are always masked;
+# - values of SHORT_MASK_MIN_LENGTH to MASK_MIN_LENGTH - 1 characters when the name looks
+#   secret (KEY, SECRET, TOKEN, PASSWORD ...);
+# - shorter values never: "1", "on" or "dev" would garble every line and hide nothing
+#   worth hiding (a 3-character secret is no secret);
+# - settings the buildpack itself reports (PUBLIC_SETTINGS) are never masked.
+# Each value is also masked in the forms the app's code prints it in: repr and JSON escaping,
+# URL encoding, and, for a value over several lines, each of its lines.
+MASK = "****"
+MASK_MIN_LENGTH = 8
+SHORT_MASK_MIN_LENGTH = 4
+SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASS|PWD|AUTH|CREDENTIAL|PRIVATE|SIGNATURE|SALT|CERT|DSN|COOKIE|SESSION",
+                         re.IGNORECASE)
+PUBLIC_SETTINGS = frozenset({"DJANGO_SETTINGS_MODULE", "DISABLE_COLLECTSTATIC", "DEBUG_COLLECTSTATIC",
+                             "WEB_CONCURRENCY", "PYTHON_RUNTIMES_URL"})
+_masked: List[str] = []  # longest first
+
+
+def masked_forms(name: str, value: str) -> List[str]:
+    """The strings to hide for one config var (pure)."""
+    if name in PUBLIC_SETTINGS:
+        return []
+    minimum = SHORT_MASK_MIN_LENGTH if SECRET_NAME.search(name) else MASK_MIN_LENGTH
+    pieces = [value, value.strip()] + [line.strip() for line in value.splitlines()]
+    forms = set()
+    for piece in pieces:
+        if len(piece) < minimum:
+            continue
+        forms.update({piece, repr(piece)[1:-1], json.dumps(piece)[1:-1], json.dumps(piece, ensure_ascii=False)[1:-1],
+                      urllib.parse.quote(piece, safe=""), urllib.parse.quote_plus(piece, safe="")})
+        forms.add(piece.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"'))
+    return [form for form in forms if len(form) >= minimum]
+
+
+def hide(config_vars: Mapping[str, str]) -> None:
+    """From now on, mask these config vars' values (and only these) in everything printed."""
+    forms = set()
+    for name, value in config_vars.items():
+        forms.update(masked_forms(name, value))
+    _masked[:] = sorted(forms, key=len, reverse=True)
+
+
+def mask(text: str) -> str:
+    for form in _masked:
+        if form in text:
+            text = text.replace(form, MASK)
+    return text
+
+
 def _write(stream: TextIO, text: str) -> None:
-    stream.write(text)
+    stream.write(mask(text))
     stream.flush()
 
 

@@ -12,6 +12,7 @@ import subprocess
 import localheroku as lh
 import pytest
 
+from buildpack.app import profile
 from integration.conftest import clone_work, copy_fixture
 
 GREETING = {"GREETING": "hello from a config var"}
@@ -41,7 +42,7 @@ def test_test_compile_builds_in_app_with_test_requirements_and_no_collectstatic(
     assert "iniconfig" in output
     assert "Running collectstatic" not in output
     assert "Checking the Django settings for production" not in output  # CI is not production
-    assert (box.build_host / ".profile.d" / "python.sh").is_file()
+    assert (box.build_host / ".profile.d" / profile.PROFILE_NAME).is_file()
 
 
 def run_bin_test(box, work, config):

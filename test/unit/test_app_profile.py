@@ -226,12 +226,25 @@ def test_write_puts_the_profile_in_the_slug_and_the_export_in_the_buildpack(tmp_
     buildpack.mkdir()
     ctx = make_ctx(tmp_path, buildpack)
     profile.write(ctx)
-    assert (ctx.build_dir / ".profile.d" / "python.sh").read_text() == profile.render_profile()
+    assert (ctx.build_dir / ".profile.d" / profile.PROFILE_NAME).read_text() == profile.render_profile()
     assert (buildpack / "export").read_text() == profile.render_export()
 
 
 def test_a_read_only_buildpack_dir_only_loses_the_export(tmp_path):
     ctx = make_ctx(tmp_path, tmp_path / "missing" / "buildpack")  # cannot be written
     profile.write(ctx)
-    assert (ctx.build_dir / ".profile.d" / "python.sh").is_file()
+    assert (ctx.build_dir / ".profile.d" / profile.PROFILE_NAME).is_file()
     assert not (tmp_path / "missing").exists()
+
+
+def test_the_apps_own_python_sh_is_kept_and_ours_is_named_apart(tmp_path, capsys):
+    buildpack = tmp_path / "buildpack"
+    buildpack.mkdir()
+    ctx = make_ctx(tmp_path, buildpack)
+    (ctx.build_dir / ".profile.d").mkdir()
+    (ctx.build_dir / ".profile.d" / "python.sh").write_text("export APP_OWN=1\n")
+    profile.write(ctx)
+    assert (ctx.build_dir / ".profile.d" / "python.sh").read_text() == "export APP_OWN=1\n"
+    assert (ctx.build_dir / ".profile.d" / profile.PROFILE_NAME).read_text() == profile.render_profile()
+    assert "Keeping the app's own .profile.d/python.sh" in capsys.readouterr().out
+    assert sorted(p.name for p in (ctx.build_dir / ".profile.d").iterdir())[0] == profile.PROFILE_NAME

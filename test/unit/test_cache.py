@@ -25,6 +25,7 @@ def test_no_previous_cache_is_a_silent_fresh_build():
         ({"python_version": "3.12.8"}, "the Python version changed from 3.12.1 to 3.12.8"),
         ({"runtime": "sha-b"}, "the Python runtime archive changed"),
         ({"tools": {"pip": "27.0"}}, "the buildpack's pinned tool versions changed"),
+        ({"tools": {"package manager": "uv", "uv": "0.12.24"}}, "the package manager changed from pip to uv"),
     ],
 )
 def test_environment_is_discarded_with_a_reason(changes, reason):
@@ -57,6 +58,8 @@ def _home(tmp_path, marker="one"):
     # A new file each time, as a build writes: the cache shares files with the build (hard links).
     (home / "python" / "bin" / "marker").unlink(missing_ok=True)
     (home / "python" / "bin" / "marker").write_text(marker)
+    (home / "python" / "bin" / "python").unlink(missing_ok=True)
+    (home / "python" / "bin" / "python").write_text("#!/bin/sh\n")
     return home
 
 
@@ -89,6 +92,7 @@ def test_saving_again_keeps_exactly_one_generation(tmp_path):
     next_build = cache.BuildCache(tmp_path / "cache")
     next_build.load()
     next_build.save(metadata(requirements="r3"), _home(tmp_path, "three"))
+    next_build.close()
     trash = [p.name for p in build_cache.root.iterdir() if p.name.startswith("trash-")]
     assert trash == [f"trash-{generations[0]}"]  # the first one's trash is gone
     assert first != generations[0]
@@ -112,11 +116,14 @@ def test_a_save_killed_before_the_swap_leaves_the_old_cache(tmp_path, monkeypatc
     # The next successful save cleans the leftovers up (the replaced generation is
     # kept as trash for the next build to delete in the background).
     build_cache.save(metadata(requirements="r3"), _home(tmp_path, "three"))
-    leftovers = sorted(p.name for p in build_cache.root.iterdir() if p.name != "current")
+    leftovers = sorted(p.name for p in build_cache.root.iterdir() if p.name not in ("current", "lock"))
     assert [name.split("-")[0] for name in leftovers] == ["gen", "trash", "trash"]
-    cache.BuildCache(tmp_path / "cache").load()  # a next build
+    build_cache.close()
+    next_build = cache.BuildCache(tmp_path / "cache")
+    next_build.load()  # a next build
+    next_build.close()
     build_cache.prune()
-    assert [p.name.split("-")[0] for p in build_cache.root.iterdir() if p.name != "current"] == ["gen"]
+    assert [p.name.split("-")[0] for p in build_cache.root.iterdir() if p.name not in ("current", "lock")] == ["gen"]
     assert json.loads((build_cache.root / "current" / "metadata.json").read_text())["requirements"] == "r3"
 
 
@@ -134,7 +141,8 @@ def test_a_generation_without_its_python_tree_means_discard_with_reason(tmp_path
     build_cache.save(metadata(), _home(tmp_path))
     shutil.rmtree(build_cache.root / "current" / "python")
     decision = cache.decide(build_cache.load(), metadata())
-    assert (decision.action, decision.reasons) == ("fresh", ["its Python environment is missing"])
+    assert (decision.action, decision.reasons) == (
+        "fresh", ["its last generation has no Python interpreter (python/bin/python is missing)"])
 
 
 def test_the_hard_link_probe_leaves_nothing_behind(tmp_path):
@@ -149,3 +157,60 @@ def test_the_installed_packages_are_remembered_but_never_a_reason_to_discard():
     assert previous.installed == {"django": "5.2.7"}
     assert cache.decide(previous, metadata(installed={"django": "5.2.8"})).action == "reuse"
     assert cache.Previous(metadata={"installed": ["not", "a", "map"]}).installed is None
+
+
+def test_a_generation_whose_files_changed_is_discarded_with_a_reason(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    gutted = build_cache.root / "current" / "python" / "bin" / "marker"
+    gutted.unlink()
+    decision = cache.decide(build_cache.load(), metadata())
+    assert decision.action == "fresh"
+    assert decision.reasons == ["its last generation is damaged (3 entries instead of 4)"]
+
+
+def test_a_file_rewritten_in_place_is_noticed(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    (build_cache.root / "current" / "python" / "bin" / "marker").write_text("longer than before")
+    decision = cache.decide(build_cache.load(), metadata())
+    assert decision.reasons == ["its last generation is damaged (files changed since it was saved)"]
+
+
+def test_a_generation_without_a_manifest_is_not_trusted(tmp_path):
+    """A generation renamed into place by a build that predates manifests, or forged by hand."""
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    (build_cache.root / "current" / cache.MANIFEST).unlink()
+    decision = cache.decide(build_cache.load(), metadata())
+    assert decision.action == "fresh"
+    assert "no manifest" in decision.reasons[0]
+
+
+def test_a_second_build_waits_for_the_lock_and_then_goes_on_without_the_cache(tmp_path, capsys):
+    first = cache.BuildCache(tmp_path / "cache")
+    first.save(metadata(), _home(tmp_path))
+    assert first.load().metadata is not None
+    second = cache.BuildCache(tmp_path / "cache")
+    assert second.lock(wait=0.0, poll=0.0) is False
+    assert second.enabled is False
+    second.save(metadata(requirements="r2"), _home(tmp_path, "two"))  # a no-op without the lock
+    out = capsys.readouterr()
+    assert "Waiting for another build that is using the build cache" in out.out
+    assert "Building without the build cache." in out.err
+    first.close()
+    third = cache.BuildCache(tmp_path / "cache")
+    assert third.load().metadata["requirements"] == "r1"
+    third.close()
+
+
+def test_leftovers_of_a_killed_build_are_swept_at_the_next_start(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    build_cache.runtimes_dir.mkdir()
+    leftovers = [build_cache.runtimes_dir / ".python-3.12.1.tar.gz.abc123.part",
+                 build_cache.root / "gen-1-deadbeef.partial", build_cache.root / "current.0badf00d"]
+    for path in leftovers:
+        path.write_text("half")
+    cache.BuildCache(tmp_path / "cache").load()
+    assert [p for p in leftovers if os.path.lexists(p)] == []

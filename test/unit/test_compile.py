@@ -11,7 +11,7 @@ from buildpack import build_env, cache
 from buildpack import compile as compile_step
 from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action, Decision
-from buildpack.dependencies import pip, pip_compile, sources, tool_versions
+from buildpack.dependencies import environment, selection
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
@@ -57,6 +57,25 @@ def fake_cache(recorder: Recorder) -> type:
     return FakeCache
 
 
+class FakeManager:
+    """A package manager that records the interface calls compile makes."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def tools(self, python_version: str) -> dict:
+        self.recorder.calls.append("manager.tools")
+        return {"pip": "26.3"}
+
+    def fingerprint(self, ctx: object) -> str:
+        self.recorder.calls.append("manager.fingerprint")
+        return "sha-r"
+
+    def install(self, ctx: object, build_cache: object, python_version: str, action: Action, known: object) -> dict:
+        self.recorder.calls.append(f"manager.install:{action.value}")
+        return {"django": "5.2", "gunicorn": "23.0"}
+
+
 def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: object = "app") -> Recorder:
     recorder = Recorder(monkeypatch)
     if django_app == "app":
@@ -72,17 +91,12 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(versions, "select_version", result=versions.ChosenVersion("3.12.1", "runtime.txt"))
     recorder.patch(runtime_store, "this_machine")
     recorder.patch(runtime_store, "check_compatible")
-    recorder.patch(sources, "find", result=[Path("/build/requirements.txt")])
-    recorder.patch(tool_versions, "for_python", result={"pip": "26.3"})
-    recorder.patch(sources, "fingerprint", result="sha-r")
+    recorder.patch(selection, "for_app", result=FakeManager(recorder))
     recorder.patch(cache, "decide", result=Decision(action))
     recorder.patch(cache, "announce")
     recorder.patch(build_env, "link_app_home")
     recorder.patch(runtime, "install")
-    recorder.patch(pip, "install_pip")
-    recorder.patch(pip_compile, "prepare", result=Path("/build/requirements.txt"))
-    recorder.patch(pip, "install", result={"django": "5.2", "gunicorn": "23.0"})
-    recorder.patch(pip, "fix_build_paths")
+    recorder.patch(environment, "fix_build_paths")
     recorder.patch(project, "find", result=django_app)
     recorder.patch(project, "describe")
     recorder.patch(collectstatic, "collectstatic")
@@ -108,17 +122,15 @@ BEFORE_INSTALL = [
     "python.versions.select_version",
     "python.runtime_store.this_machine",
     "python.runtime_store.check_compatible",
-    "dependencies.sources.find",
-    "dependencies.tool_versions.for_python",
-    "dependencies.sources.fingerprint",
+    "dependencies.selection.for_app",
+    "manager.tools",
+    "manager.fingerprint",
     "cache.decide",
     "cache.announce",
     "build_env.link_app_home",
 ]
 AFTER_ENVIRONMENT = [
-    "dependencies.pip_compile.prepare",
-    "dependencies.pip.install",
-    "dependencies.pip.fix_build_paths",
+    "dependencies.environment.fix_build_paths",
     "django.project.find",
 ]
 DJANGO_STEPS = [
@@ -143,7 +155,7 @@ def test_a_fresh_build_installs_python_and_pip_then_everything_else(monkeypatch,
     assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
     assert recorder.calls == (
         BEFORE_INSTALL
-        + ["python.runtime.install", "dependencies.pip.install_pip"]
+        + ["python.runtime.install", "manager.install:fresh"]
         + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
         + ["cache.save:['django', 'gunicorn']", "cache.close", "app.slug.finish"]
     )
@@ -154,7 +166,7 @@ def test_a_reused_cache_is_restored_and_not_saved_again(monkeypatch, tmp_path, c
     recorder = patch_build(monkeypatch, Action.REUSE)
     assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
     assert recorder.calls == (
-        BEFORE_INSTALL + ["cache.restore"] + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
+        BEFORE_INSTALL + ["cache.restore", "manager.install:reuse"] + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
         + ["cache.close", "app.slug.finish"]
     )
     assert "-----> Cache unchanged\n" in capsys.readouterr().out
@@ -163,7 +175,7 @@ def test_a_reused_cache_is_restored_and_not_saved_again(monkeypatch, tmp_path, c
 def test_a_synced_cache_is_restored_then_saved(monkeypatch, tmp_path):
     recorder = patch_build(monkeypatch, Action.SYNC)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
-    assert recorder.calls[len(BEFORE_INSTALL)] == "cache.restore"
+    assert recorder.calls[len(BEFORE_INSTALL):len(BEFORE_INSTALL) + 2] == ["cache.restore", "manager.install:sync"]
     assert recorder.calls[-3:] == ["cache.save:['django', 'gunicorn']", "cache.close", "app.slug.finish"]
 
 

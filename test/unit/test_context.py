@@ -1,7 +1,9 @@
+import os
 from pathlib import Path
 
 import pytest
 
+from buildpack import context
 from buildpack.context import Context, is_enabled, read_config_vars
 
 
@@ -53,3 +55,29 @@ def test_paths(tmp_path):
     ctx = make_context(tmp_path)
     assert ctx.python_home == tmp_path.resolve() / ".heroku" / "python"
     assert ctx.app_python == Path("/app/.heroku/python/bin/python")
+
+
+def test_files_that_cannot_be_variables_are_skipped_with_why_never_their_value(tmp_path):
+    env_dir = tmp_path / "env"
+    env_dir.mkdir()
+    (env_dir / "GOOD").write_text("value\nover lines")
+    (env_dir / "A=B").write_text("x")
+    (env_dir / "1BAD-NAME").write_text("x")
+    (env_dir / "NUL_VALUE").write_bytes(b"abc\0secret-after-nul")
+    (env_dir / "HUGE").write_text("v" * (context.MAX_CONFIG_VALUE + 1))
+    (env_dir / "SOME_DIR").mkdir()
+    (env_dir / "DANGLING").symlink_to("nowhere")
+    os.mkfifo(env_dir / "PIPE")  # reading it would block for ever
+    (env_dir / ".hidden").write_text("x")
+    values, skipped = context.scan_config_vars(env_dir)
+    assert values == {"GOOD": "value\nover lines"}
+    assert dict(skipped) == {
+        "1BAD-NAME": "its name is not a valid variable name (letters, digits and _)",
+        "A=B": "its name is not a valid variable name (letters, digits and _)",
+        "DANGLING": "it is a broken link",
+        "HUGE": "its value is larger than 64 KB",
+        "NUL_VALUE": "its value contains a NUL byte, which no environment can hold",
+        "PIPE": "it is not a regular file",
+        "SOME_DIR": "it is a directory",
+    }
+    assert "secret-after-nul" not in repr(skipped)

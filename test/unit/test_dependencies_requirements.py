@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,37 @@ def test_pycache_and_git_do_not_change_the_fingerprint(tmp_path):
     write(tmp_path, "lib/__pycache__/mod.cpython-312.pyc", "junk")
     write(tmp_path, "lib/.git/HEAD", "ref: refs/heads/main\n")
     assert requirements.fingerprint(main, {}) == first
+
+
+@pytest.mark.parametrize("line", ["-e /dev", "-e /", "-e /dev/zero", "/dev/zero", "-r /dev/zero", "-c /dev/urandom",
+                                  "-e ./pipe", "-r pipe"])
+def test_the_fingerprint_never_reads_devices_fifos_or_paths_outside_the_app(tmp_path, line):
+    app = tmp_path / "app"
+    app.mkdir()
+    os.mkfifo(app / "pipe")  # reading it would block for ever
+    (app / "requirements.txt").write_text(f"{line}\nDjango==5.2.8\n")
+    first = requirements.fingerprint(app / "requirements.txt", {}, app)
+    assert first == requirements.fingerprint(app / "requirements.txt", {}, app)
+    (app / "requirements.txt").write_text(f"{line}\nDjango==5.2.9\n")
+    assert requirements.fingerprint(app / "requirements.txt", {}, app) != first
+
+
+def test_a_local_package_inside_the_app_is_hashed_by_content_and_links_by_their_text(tmp_path):
+    app = tmp_path / "app"
+    (app / "pkg").mkdir(parents=True)
+    (app / "pkg" / "setup.py").write_text("one")
+    (app / "pkg" / "outside").symlink_to("/dev/zero")
+    (app / "requirements.txt").write_text("-e ./pkg\n")
+    first = requirements.fingerprint(app / "requirements.txt", {}, app)
+    (app / "pkg" / "setup.py").write_text("two")
+    assert requirements.fingerprint(app / "requirements.txt", {}, app) != first
+
+
+def test_a_file_past_the_hashing_bound_counts_by_its_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(requirements, "MAX_HASHED_FILE", 10)
+    (tmp_path / "big.bin").write_bytes(b"a" * 20)
+    first = requirements.tree_digest(tmp_path)
+    (tmp_path / "big.bin").write_bytes(b"b" * 20)
+    assert requirements.tree_digest(tmp_path) == first  # same size: not read
+    (tmp_path / "big.bin").write_bytes(b"b" * 21)
+    assert requirements.tree_digest(tmp_path) != first

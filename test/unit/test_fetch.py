@@ -333,3 +333,12 @@ def test_https_uses_the_ca_bundle(tmp_path, monkeypatch):
         assert fetch.to_file(url, tmp_path / "f") == PAYLOAD_SHA
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("raw, read, connect", [("2", 2.0, 2.0), ("", 60.0, 15.0), ("abc", 60.0, 15.0),
+                                                ("-1", 60.0, 15.0), ("600", 60.0, 15.0)])
+def test_the_host_may_shorten_the_read_timeout_never_lengthen_it(raw, read, connect):
+    from buildpack.fetch import ARCHIVE_POLICY, with_environment
+
+    policy = with_environment(ARCHIVE_POLICY, {"BUILDPACK_READ_TIMEOUT": raw})
+    assert (policy.read_timeout, policy.connect_timeout) == (read, connect)

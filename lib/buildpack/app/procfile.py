@@ -19,6 +19,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from buildpack import output
 from buildpack.errors import DOCS_PROCFILE
+from buildpack.source_files import refuse_link_outside
 
 PROCFILE = "Procfile"
 # Heroku's own grammar for a process line.
@@ -107,6 +108,7 @@ def read(build_dir: Path) -> Procfile:
     path = build_dir / PROCFILE
     if not path.exists() and not path.is_symlink():
         return Procfile()
+    refuse_link_outside(build_dir, path, PROCFILE)
     if path.is_dir():
         return Procfile(exists=True, problem=_unreadable(
             "procfile::directory", "Procfile is a directory, not a file.",

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from buildpack import output
 from buildpack.context import APP_HOME, Context
 
-PROFILE_NAME = "python.sh"
+# Our own name, never the app's: an app may ship its own .profile.d/python.sh (the
+# official buildpack's name), which must not be overwritten. "00-" sorts it first, so
+# the app's own scripts already find Python on PATH and can override our defaults.
+PROFILE_NAME = "00-django-buildpack-python.sh"
+APP_PROFILE_NAME = "python.sh"
 
 # A path list gets the runtime's directory in front, once: sourcing twice
 # (bin/test sources .profile.d in a dyno that already did) must not grow it.
@@ -149,6 +154,9 @@ def write_export(buildpack_dir: Path) -> Path:
 
 
 def write(ctx: Context) -> None:
+    if (ctx.build_dir / ".profile.d" / APP_PROFILE_NAME).exists():
+        output.detail(f"Keeping the app's own .profile.d/{APP_PROFILE_NAME}; the buildpack's is "
+                      f".profile.d/{PROFILE_NAME} (sourced first)")
     write_profile(ctx.build_dir)
     try:
         write_export(ctx.buildpack_dir)

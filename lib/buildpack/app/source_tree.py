@@ -29,3 +29,4 @@ def refuse_committed_environments(build_dir: Path) -> None:
                 "3. List the app's packages in requirements.txt instead.",
                 reason="source::committed-environment",
             )
+

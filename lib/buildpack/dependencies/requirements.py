@@ -8,8 +8,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Iterator, List, Mapping, Optional, Tuple
+
+# A requirements file is text of a few KB; anything past this is not one (and pip says so).
+MAX_REQUIREMENTS_FILE = 16 << 20
+# The fingerprint of a local package reads at most this much of it; a file larger than
+# this counts by its size alone (a vendored dataset must not make every build read GBs).
+MAX_HASHED_FILE = 64 << 20
+MAX_HASHED_TOTAL = 512 << 20
 
 _INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(\s*=\s*|\s+)(?P<path>\S+)")
 _OPTION = re.compile(r"^-")
@@ -33,15 +41,28 @@ def logical_lines(text: str) -> Iterator[str]:
         yield pending.strip()
 
 
+def _is_regular(path: Path) -> bool:
+    """A regular file (through links): never a device, fifo or socket, which would block
+    a read or never end (/dev/zero)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8-sig", errors="replace")
+    if not _is_regular(path):
+        return ""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_REQUIREMENTS_FILE)
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def included_files(path: Path, _seen: Optional[set] = None) -> List[Tuple[Path, str]]:
     """[(file, kind)] for path and every -r/-c file under it; kind is "requirement" or "constraint"."""
     seen = _seen if _seen is not None else set()
     resolved = path.resolve()
-    if resolved in seen or not path.is_file():
+    if resolved in seen or not _is_regular(path):
         return []
     seen.add(resolved)
     found = [(path, "requirement")]
@@ -56,17 +77,24 @@ def included_files(path: Path, _seen: Optional[set] = None) -> List[Tuple[Path, 
     return found
 
 
-def fingerprint(path: Path, settings: Mapping[str, str]) -> str:
+def fingerprint(path: Path, settings: Mapping[str, str], app_root: Optional[Path] = None) -> str:
     """A hash of every requirements file's bytes, of the local packages they name (whose
     code can change while the requirement's text does not) and of the settings that
-    change resolution."""
+    change resolution.
+
+    Only local packages inside the app (app_root, default: the file's directory) are
+    read: `-e /` or `-e /dev` must not make the build hash the whole machine or read
+    /dev/zero; pip itself then refuses such a line.
+    """
+    root = os.path.realpath(app_root or path.parent)
     digest = hashlib.sha256()
     for file, kind in included_files(path):
         digest.update(f"{kind}:{file.name}\0".encode())
-        digest.update(file.read_bytes())
+        digest.update(_read(file).encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
         for local in local_paths(file):
-            digest.update(tree_digest(local).encode())
+            if _inside(str(local), root):
+                digest.update(tree_digest(local).encode())
     for key in sorted(settings):
         digest.update(f"{key}={settings[key]}\0".encode())
     return digest.hexdigest()
@@ -86,22 +114,49 @@ def local_paths(file: Path) -> List[Path]:
     return found
 
 
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
 def tree_digest(root: Path) -> str:
-    """Names and contents of the files under root (or of root itself), .git and caches excluded."""
+    """Names and contents of the files under root (or of root itself), .git and caches excluded.
+
+    Regular files only, read within bounds (MAX_HASHED_FILE each, MAX_HASHED_TOTAL in
+    all; past them a file counts by its size); a link counts by its text, never followed.
+    """
     digest = hashlib.sha256()
-    if root.is_file():
-        digest.update(root.read_bytes())
+    budget = [MAX_HASHED_TOTAL]
+
+    def add_file(path: Path) -> None:
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return
+        if stat.S_ISLNK(info.st_mode):
+            digest.update(b"link:" + os.fsencode(os.readlink(path)))
+        elif not stat.S_ISREG(info.st_mode):
+            digest.update(b"special")
+        elif info.st_size > MAX_HASHED_FILE or info.st_size > budget[0]:
+            digest.update(f"size:{info.st_size}".encode())
+        else:
+            budget[0] -= info.st_size
+            try:
+                with open(path, "rb") as handle:
+                    digest.update(handle.read(info.st_size))
+            except OSError:
+                pass
+
+    if not os.path.isdir(root) or os.path.islink(root):
+        if _is_regular(root):
+            add_file(Path(os.path.realpath(root)))
         return digest.hexdigest()
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d not in (".git", "__pycache__", "build", ".eggs")
                             and not d.endswith(".egg-info"))
         for name in sorted(files):
             path = Path(directory) / name
-            digest.update(str(path.relative_to(root)).encode() + b"\0")
-            try:
-                digest.update(path.read_bytes())
-            except OSError:
-                continue
+            digest.update(os.fsencode(str(path.relative_to(root))) + b"\0")
+            add_file(path)
     return digest.hexdigest()
 
 

@@ -4,23 +4,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List
 
+from buildpack.source_files import app_file
 from buildpack.context import Context
-from buildpack.dependencies import pip, pip_compile, requirements
+from buildpack.dependencies import pip_compile, requirements
 
 
 def find(ctx: Context, for_ci: bool) -> List[Path]:
-    """requirements.txt (or requirements.in), plus test requirements for CI; lockfile-only apps fail."""
-    txt = ctx.build_dir / "requirements.txt"
-    source = ctx.build_dir / "requirements.in"
-    if txt.is_file():
-        pip_compile.warn_if_stale(txt, source)
+    """requirements.txt (or requirements.in), plus test requirements for CI; none: no packages."""
+    # A requirements.txt that is a directory or a broken link is an error, not "no
+    # requirements": that would uninstall every package and cache the empty environment.
+    txt = app_file(ctx.build_dir, "requirements.txt")
+    source = app_file(ctx.build_dir, "requirements.in")
+    if txt is not None:
+        pip_compile.warn_if_stale(txt, ctx.build_dir / "requirements.in")
         found = [txt]
-    elif source.is_file():
+    elif source is not None:
         found = [source]
     else:
-        error = pip.unsupported_lockfile_error(ctx.build_dir)
-        if error is not None:
-            raise error
         found = []
     if for_ci and found:
         found.extend(pip_compile.test_requirements(ctx.build_dir))
@@ -31,4 +31,4 @@ def fingerprint(ctx: Context, sources: List[Path]) -> str:
     """What the cache compares to tell whether the requirements changed."""
     if not sources:
         return "none"
-    return "+".join(requirements.fingerprint(path, ctx.pip_config_vars()) for path in sources)
+    return "+".join(requirements.fingerprint(path, ctx.pip_config_vars(), ctx.build_dir) for path in sources)

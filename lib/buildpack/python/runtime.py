@@ -141,6 +141,7 @@ def install(
     use_data_filter: Optional[bool] = None,
 ) -> None:
     """Install the runtime into target (ctx.python_home), reusing a cached download."""
+    policy = fetch.with_environment(policy, ctx.environ)
     with output.timed(f"Installing Python {archive.version}"):
         if download_cache is None:
             with tempfile.TemporaryDirectory(prefix="python-download-") as scratch:
