@@ -2,20 +2,17 @@
 with the default web process, and the slug's written Procfile has `release:` and `web:`.
 
 gunicorn < 22 imports pkg_resources (setuptools) at start-up: the web dyno crashing
-with ModuleNotFoundError was the bug. One cold build (Python 3.9 is no other test's).
+with ModuleNotFoundError was the bug. One cold build, shared with test_package_managers' setuptools test.
 """
 from __future__ import annotations
 
 import urllib.request
 
-from integration.conftest import copy_fixture
-from integration.sandbox import build, start_web
+from integration.sandbox import start_web
 
 
-def test_python39_gunicorn20_app_without_procfile_serves_its_admin(tmp_path):
-    app = copy_fixture("django_py39_gunicorn20", tmp_path / "app")
-    result = build(app, tmp_path / "work", echo=False)
-    assert result.returncode == 0, result.output[-5000:]
+def test_python39_gunicorn20_app_without_procfile_serves_its_admin(py39_build):
+    _, result = py39_build  # the session's one cold Python 3.9 build
     procfile = (result.work / "slug" / "Procfile").read_text().splitlines()
     assert [line.split(":", 1)[0] for line in procfile] == ["web", "release"]
     assert procfile[0].startswith("web: gunicorn ") and "--bind 0.0.0.0:$PORT" in procfile[0]
