@@ -77,6 +77,23 @@ def included_files(path: Path, _seen: Optional[set] = None) -> List[Tuple[Path, 
     return found
 
 
+def unreadable_includes(path: Path) -> List[Tuple[str, str]]:
+    """(line, why) for each -r/-c line naming something that is not a regular file but
+    exists: pip would read a fifo or /dev/zero for ever, or choke on a directory."""
+    found = []
+    for file, _ in included_files(path):
+        for line in logical_lines(_read(file)):
+            match = _INCLUDE.match(line)
+            if not match:
+                continue
+            target = file.parent / match.group("path")
+            if os.path.isdir(target):
+                found.append((line, "is a directory"))
+            elif os.path.exists(target) and not _is_regular(target):
+                found.append((line, "is not a regular file (a device or a named pipe)"))
+    return found
+
+
 def fingerprint(path: Path, settings: Mapping[str, str], app_root: Optional[Path] = None) -> str:
     """A hash of every requirements file's bytes, of the local packages they name (whose
     code can change while the requirement's text does not) and of the settings that

@@ -6,6 +6,7 @@ from typing import List
 
 from buildpack.source_files import app_file
 from buildpack.context import Context
+from buildpack.errors import DependenciesError
 from buildpack.dependencies import pip, pip_compile, requirements
 
 
@@ -27,7 +28,24 @@ def find(ctx: Context, for_ci: bool) -> List[Path]:
         found = []
     if for_ci and found:
         found.extend(pip_compile.test_requirements(ctx.build_dir))
+    for path in found:
+        refuse_unreadable_includes(ctx, path)
     return found
+
+
+def refuse_unreadable_includes(ctx: Context, path: Path) -> None:
+    problems = requirements.unreadable_includes(path)
+    if not problems:
+        return
+    listed = "\n".join(f"- {line!r}: {why}" for line, why in problems)
+    raise DependenciesError(
+        f"{path.name} includes something that is not a requirements file.",
+        f"These lines name files for pip to read that are not requirements\nfiles:\n{listed}\n\n"
+        "pip would read a device or a named pipe for ever.\n\n"
+        "To fix it:\n"
+        "1. Point -r / -c at requirements files committed in the app.",
+        reason="dependencies::unreadable-include",
+    )
 
 
 def fingerprint(ctx: Context, sources: List[Path]) -> str:
