@@ -39,11 +39,12 @@ def refuse_unreadable_includes(ctx: Context, path: Path) -> None:
         return
     listed = "\n".join(f"- {line!r}: {why}" for line, why in problems)
     raise DependenciesError(
-        f"{path.name} includes something that is not a requirements file.",
-        f"These lines name files for pip to read that are not requirements\nfiles:\n{listed}\n\n"
-        "pip would read a device or a named pipe for ever.\n\n"
+        f"{path.name} can't be read by pip.",
+        f"pip could not read these as requirements files or packages:\n{listed}\n\n"
+        "pip would stop with a traceback, or read a device or a named pipe\nfor ever.\n\n"
         "To fix it:\n"
-        "1. Point -r / -c at requirements files committed in the app.",
+        "1. Save requirements files as UTF-8 text.\n"
+        "2. Point -r, -c and local paths at files committed in the app.",
         reason="dependencies::unreadable-include",
     )
 
