@@ -20,7 +20,9 @@ from buildpack import output
 
 TAIL_LINES = 200
 STACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+# Bounded repetitions: an unbounded scheme made a 1 MB line without "://" cost ~10^12 steps
+# (each start position scanned to the end of the line and back), which hung the build.
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<userinfo>[^/@\s]{1,1024})@")
 
 
 def redact(text: str) -> str:
