@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine of this kind for the project: the sandbox and ELF
 # tools from Debian, the dev tooling venvs (3.11, and 3.8 = heroku-20's python
-# for the buildpack's own code), and the local runtime store. Idempotent.
+# for the buildpack's own code), the local runtime store, and the container
+# runner: podman, the stack images (Heroku's, or Debian stand-ins) and CPython
+# built from Debian's source inside the heroku-20 stand-in. Idempotent: images
+# and source builds are keyed by their inputs and made once per machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,10 +14,15 @@ command -v patchelf >/dev/null || need_apt+=(patchelf)
 command -v zstd >/dev/null || need_apt+=(zstd)
 command -v readelf >/dev/null || need_apt+=(binutils)
 command -v git >/dev/null || need_apt+=(git)
+command -v openssl >/dev/null || need_apt+=(openssl)
+# The container runner: podman with runc (crun and this kernel's cgroup v1 do not get along),
+# mmdebstrap for the stand-in images.
+command -v podman >/dev/null || need_apt+=(podman runc uidmap slirp4netns catatonit conmon containernetworking-plugins)
+command -v mmdebstrap >/dev/null || need_apt+=(mmdebstrap)
 if ((${#need_apt[@]})); then
   echo "-----> Installing ${need_apt[*]} (apt)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 # The dev tooling must not depend on this machine's pip configuration either.
@@ -38,6 +46,13 @@ make_venv() {  # dir python requirements...
 }
 make_venv .venv "$PY311" requirements-dev.txt
 make_venv .venv38 "$PY38" test/requirements-py38.txt
+# The `localheroku` console script (pyproject.toml), editable: it finds the buildpack beside it.
+[[ -x .venv/bin/localheroku ]] || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 
 echo "-----> Runtime store (.runtimes)"
-"$PY311" tools/make_runtimes.py --stacks "${STACKS:-heroku-20 heroku-22 heroku-24}"
+"$PY311" tools/make_runtimes.py --stacks "${STACKS:-heroku-20 heroku-22 heroku-24 heroku-26}"
+
+echo "-----> Stack images for the container runner (pulled, or Debian stand-ins made once per machine)"
+time PYTHONPATH=tools "$PY311" -m localheroku images heroku-20 heroku-24
+echo "-----> Runtimes built from Debian's source in the stand-in images (~/.cache/localheroku/runtimes-src)"
+time "$PY311" tools/source_runtimes.py

@@ -26,7 +26,7 @@ from typing import Dict, List, Union
 import localheroku
 from integration.sandbox import REPO
 
-LOCALHEROKU = REPO / "tools" / "localheroku.py"
+TOOLS = REPO / "tools"
 
 
 class BuildNotKilledError(AssertionError):
@@ -63,9 +63,10 @@ def build_killed_when(app_dir: Union[str, Path], work: Union[str, Path], pattern
     """
     work = Path(work)
     matcher = re.compile(pattern)
-    argv = [sys.executable, "-u", str(LOCALHEROKU), "build", str(app_dir), "--work", str(work),
+    argv = [sys.executable, "-u", "-m", "localheroku", "build", str(app_dir), "--work", str(work),
             "--cache-in-place", *cli_options(**build_options)]  # type: ignore[arg-type]
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(TOOLS), RUNNER="sandbox",
+               STACK="heroku-20")  # build()'s defaults
     lines: List[str] = []
     # A session of its own: its process group holds localheroku, bwrap and the sandbox's processes.
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

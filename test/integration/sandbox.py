@@ -1,6 +1,6 @@
 """Local Heroku for integration tests: build, detect and run slugs as plain function calls.
 
-A thin re-export of tools/localheroku.py (which stays a standalone host script), so a test can say
+A thin re-export of the tools/localheroku package (the local platform), so a test can say
 `from sandbox import build, start_web` or `from integration.sandbox import ...`.
 """
 from __future__ import annotations

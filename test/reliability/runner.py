@@ -1,6 +1,6 @@
 """One sandboxed build, run as a child process of the reliability suite.
 
-The suite needs what tools/localheroku.py's command line cannot express: config
+The suite needs what the localheroku command line cannot express: config
 var files with any name and value (a name with `=`, a value with a NUL byte), odd
 entries in ENV_DIR (a directory, an unreadable file, a symlink), and one cache
 directory shared by two builds at once (as a Dokku host mounts it). So this child
@@ -21,6 +21,8 @@ TOOLS = Path(__file__).resolve().parents[2] / "tools"
 sys.path.insert(0, str(TOOLS))
 
 import localheroku  # noqa: E402
+from localheroku import builder  # noqa: E402
+from localheroku.runners import sandbox  # noqa: E402
 
 
 def add_env_entries(env_dir: Path, entries: list) -> None:
@@ -49,13 +51,13 @@ def main(spec_path: str) -> int:
     shared_cache = spec.get("shared_cache")
     disk_limit_mb = spec.get("disk_limit_mb")
 
-    write_env_dir = localheroku.write_env_dir
+    write_env_dir = builder.write_env_dir
 
     def write_env_dir_with_entries(env_dir: Path, config: dict) -> None:
         write_env_dir(env_dir, config)
         add_env_entries(env_dir, entries)
 
-    build_mounts = localheroku.build_mounts
+    build_mounts = sandbox.build_mounts
 
     def build_mounts_adjusted(*args: object, **kwargs: object) -> list:
         mounts = build_mounts(*args, **kwargs)  # type: ignore[arg-type]
@@ -68,8 +70,9 @@ def main(spec_path: str) -> int:
             mounts += ["--size", str(disk_limit_mb << 20), "--tmpfs", f"{build_dir}/.heroku"]
         return mounts
 
-    localheroku.write_env_dir = write_env_dir_with_entries
-    localheroku.build_mounts = build_mounts_adjusted
+    # Patched where they are looked up: the builder writes ENV_DIR, the sandbox runner mounts.
+    builder.write_env_dir = write_env_dir_with_entries  # type: ignore[assignment]
+    sandbox.build_mounts = build_mounts_adjusted  # type: ignore[assignment]
     result = localheroku.build(
         spec["app"], spec["work"], stack=spec["stack"], config=spec.get("config") or {},
         network=spec.get("network", True), build_dir_name=spec.get("build_dir_name"),

@@ -1,0 +1,5 @@
+import sys
+
+from localheroku.cli import main
+
+sys.exit(main())
