@@ -1,11 +1,14 @@
 """`make bench`: how fast builds are, measured in the local sandbox (run by hand, not in CI).
 
-For each reference app: cold build (empty cache), warm rebuild (nothing changed),
-one requirement added, one removed, detect, release, slug size (compressed and
-not) and web boot time to the first answered request. Each figure is the median
-of BENCH_RUNS runs (default 3). Ratios are bin/compile's own time ("Build finished
-in") to the cold build's, same app, same run; the wall times include the
-sandbox's copying of the app and slug. Prints a table and writes bench-results.json.
+For each reference app: a cold build with pip as the installer and one with uv (the
+default), a warm rebuild (nothing changed), one requirement added, one removed,
+detect, release, slug size (compressed and not) and web boot time to the first
+answered request; then the scale line: the warm rebuild and the one-added rebuild of
+the same project over 150 packages against its 5-package original. Each figure is
+the median of BENCH_RUNS runs (default 3). Build figures are bin/compile's own time
+("Build finished in"); `*_wall` figures are whole local builds (sandbox copies,
+detect, compile, release), what `make build` takes. Prints a table, checks the
+issue's goals, and writes bench-results.json.
 """
 from __future__ import annotations
 
@@ -19,21 +22,44 @@ import sys
 import tarfile
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict
+from typing import Callable, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import localheroku  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TUTORIAL = REPO / "test/fixtures/django_tutorial"
-# name -> (app, requirements.txt to use instead of the app's own, requirement to add)
+PIP = {"PYTHON_INSTALLER": "pip"}
+
+
+@dataclass(frozen=True)
+class App:
+    """A reference app: the tutorial project, over its own requirements or a bigger lock."""
+
+    lock: Optional[Path]  # a requirements.txt to use instead of the app's own
+    extra: str  # the requirement the one-added build adds
+    full: bool  # every figure, or only cold/warm/add (the scale line's 150 packages)
+
+
 APPS = {
-    "tutorial": (TUTORIAL, None, "six==1.17.0"),
-    # The tutorial project over a real-world lock of about 100 packages.
-    "large-lock": (TUTORIAL, REPO / "test/fixtures/bench_large/requirements.txt", "text-unidecode==1.3"),
+    "tutorial": App(None, "six==1.17.0", full=True),
+    "large-lock": App(REPO / "test/fixtures/bench_large/requirements.txt", "text-unidecode==1.3", full=True),
+    "scale-150": App(REPO / "test/fixtures/bench_scale/requirements.txt", "text-unidecode==1.3", full=False),
 }
-TARGETS = {"warm": 0.15, "add": 0.35}
+
+# The goals of the speed issue: (figure, limit, what the figure is).
+GOALS = (
+    ("tutorial", "cold_uv_over_pip", 0.4, "cold build with uv / with pip"),
+    ("large-lock", "cold_uv_over_pip", 0.4, "cold build with uv / with pip"),
+    ("tutorial", "warm_compile", 1.5, "warm rebuild, bin/compile seconds"),
+    ("tutorial", "warm_wall", 3.0, "warm rebuild, make build wall seconds"),
+    ("tutorial", "add_compile", 3.0, "one requirement added, bin/compile seconds"),
+    ("tutorial", "remove_compile", 2.0, "one requirement removed, bin/compile seconds"),
+    ("scale", "warm_150_over_5", 1.2, "warm rebuild, 150 packages / 5"),
+    ("scale", "add_150_over_5", 1.2, "one added, 150 packages / 5"),
+)
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -49,8 +75,8 @@ def compile_seconds(output: str) -> float:
     return int(minutes or 0) * 60 + float(seconds)
 
 
-def build_or_fail(app: Path, work: Path) -> float:
-    result = localheroku.build(app, work, echo=False, cache_in_place=True)
+def build_or_fail(app: Path, work: Path, config: Optional[Dict[str, str]] = None) -> float:
+    result = localheroku.build(app, work, config=config, echo=False, cache_in_place=True)
     if result.returncode != 0:
         raise SystemExit(f"build of {app} failed:\n{result.output[-3000:]}")
     return compile_seconds(result.output)
@@ -63,10 +89,11 @@ def compressed_size(slug: Path) -> int:
         return handle.tell()
 
 
-def with_requirement(app: Path, dest: Path, extra: str | None, lock: Path | None = None) -> Path:
+def with_requirement(dest: Path, extra: Optional[str], lock: Optional[Path]) -> Path:
+    """A copy of the tutorial project, over `lock` if given, with `extra` added."""
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(app, dest)
+    shutil.copytree(TUTORIAL, dest)
     requirements = dest / "requirements.txt"
     if lock is not None:
         shutil.copy2(lock, requirements)
@@ -75,18 +102,26 @@ def with_requirement(app: Path, dest: Path, extra: str | None, lock: Path | None
     return dest
 
 
-def measure_once(name: str, app: Path, lock: Path | None, extra: str, scratch: Path) -> Dict[str, float]:
+def measure_once(name: str, app: App, scratch: Path) -> Dict[str, float]:
+    base = with_requirement(scratch / f"{name}-app", None, app.lock)
+    added = with_requirement(scratch / f"{name}-app-added", app.extra, app.lock)
+    figures: Dict[str, float] = {}
+    if app.full:
+        pip_work = scratch / f"{name}-pip-work"
+        shutil.rmtree(pip_work, ignore_errors=True)
+        figures["cold_pip_compile"] = build_or_fail(base, pip_work, PIP)
+        shutil.rmtree(pip_work, ignore_errors=True)
     work = scratch / f"{name}-work"
     shutil.rmtree(work, ignore_errors=True)
-    base = with_requirement(app, scratch / f"{name}-app", None, lock)
-    figures: Dict[str, float] = {}
-    added = with_requirement(app, scratch / f"{name}-app-added", extra, lock)
-    for key, source in (("cold", base), ("warm", base), ("add", added), ("remove", base)):
+    steps = (("cold", base), ("warm", base), ("add", added), ("remove", base)) if app.full else (
+        ("cold", base), ("warm", base), ("add", added))
+    for key, source in steps:
         started = time.monotonic()
         figures[f"{key}_compile"] = build_or_fail(source, work)
-        figures[key] = time.monotonic() - started
-    removed = base
-    figures["detect"] = timed(lambda: localheroku.detect(removed))
+        figures[f"{key}_wall"] = time.monotonic() - started
+    if not app.full:
+        return figures
+    figures["detect"] = timed(lambda: localheroku.detect(base))
     release_argv = [str(REPO / "bin/release"), str(work / "slug")]
     figures["release"] = timed(lambda: subprocess.run(release_argv, capture_output=True, check=True))
     figures["slug_mb"] = localheroku.folder_size(work / "slug") / 2**20
@@ -97,23 +132,52 @@ def measure_once(name: str, app: Path, lock: Path | None, extra: str, scratch: P
     return figures
 
 
+def ratios(results: Dict[str, Dict[str, float]]) -> None:
+    """Each app's rebuilds against its cold build; uv's cold build against pip's; the scale line."""
+    for figures in results.values():
+        for key in ("warm", "add", "remove"):
+            if f"{key}_compile" in figures:
+                figures[f"{key}_ratio"] = figures[f"{key}_compile"] / figures["cold_compile"]
+        if "cold_pip_compile" in figures:
+            figures["cold_uv_over_pip"] = figures["cold_compile"] / figures["cold_pip_compile"]
+    if "tutorial" in results and "scale-150" in results:
+        small, large = results["tutorial"], results["scale-150"]
+        results["scale"] = {
+            "warm_150_over_5": large["warm_compile"] / small["warm_compile"],
+            "add_150_over_5": large["add_compile"] / small["add_compile"],
+        }
+
+
+def goal_lines(results: Dict[str, Dict[str, float]]) -> List[str]:
+    lines = []
+    for app, key, limit, what in GOALS:
+        value = results.get(app, {}).get(key)
+        if value is None:
+            continue
+        verdict = "met" if value <= limit else "MISSED"
+        lines.append(f"  {verdict:6} {app:10} {what:45} {value:6.2f} (goal <= {limit})")
+    return lines
+
+
 def main() -> int:
     runs = int(os.environ.get("BENCH_RUNS", "3"))
     selected = os.environ.get("BENCH_APPS", ",".join(APPS)).split(",")
     results: Dict[str, Dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         for name in selected:
-            app, lock, extra = APPS[name]
-            samples = [measure_once(name, app, lock, extra, Path(scratch)) for _ in range(runs)]
-            figures = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
-            for key in ("warm", "add", "remove"):
-                figures[f"{key}_ratio"] = figures[f"{key}_compile"] / figures["cold_compile"]
-            results[name] = figures
-            print(f"{name} (median of {runs}):")
-            for key, value in figures.items():
-                target = f"   (target <= {TARGETS[key[:-6]]})" if key.endswith("_ratio") and key[:-6] in TARGETS else ""
-                print(f"  {key:20} {value:8.2f}{target}")
-    (REPO / "bench-results.json").write_text(json.dumps({"runs": runs, "results": results}, indent=2) + "\n")
+            print(f"-----> {name}: {runs} run(s)", flush=True)
+            samples = [measure_once(name, APPS[name], Path(scratch)) for _ in range(runs)]
+            results[name] = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+    ratios(results)
+    for name, figures in results.items():
+        print(f"{name} (median of {runs}):")
+        for key, value in figures.items():
+            print(f"  {key:20} {value:8.2f}")
+    print("Goals:")
+    print("\n".join(goal_lines(results)))
+    machine = f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
+    (REPO / "bench-results.json").write_text(
+        json.dumps({"runs": runs, "machine": machine, "results": results}, indent=2) + "\n")
     print(f"Wrote {REPO / 'bench-results.json'}")
     return 0
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from buildpack import commands, output
+from buildpack.errors import CacheRestoreError
 
 FORMAT = 1
 NAMESPACE = "django-buildpack"
@@ -343,7 +344,19 @@ class BuildCache:
             if source.is_dir():
                 # link_app_home may already have made an empty directory here.
                 commands.remove_tree(home / name)
-                commands.copy_tree(source, home / name, hardlink=self.can_hardlink(home))
+                try:
+                    commands.copy_tree(source, home / name, hardlink=self.can_hardlink(home))
+                except OSError as exc:
+                    raise CacheRestoreError(
+                        "Could not copy the cached environment into the build.",
+                        f"Copying the cached Python environment failed:\n{exc}\n\n"
+                        "The build directory's disk is most likely full.\n\n"
+                        "To fix it:\n"
+                        "1. Make the app's source smaller (large files committed by\n"
+                        "   mistake), or free space on the build host.\n"
+                        "2. Deploy again; if it persists, clear the build cache\n"
+                        "   (heroku builds:cache:purge).",
+                    ) from None
 
     def save(self, metadata: Metadata, home: Path) -> None:
         """Write a new generation beside the old, then swap `current` to it atomically."""
@@ -354,12 +367,25 @@ class BuildCache:
         generation = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:8]}"
         partial = generation.with_name(generation.name + ".partial")
         partial.mkdir()
-        for name in TREES:
-            if (home / name).is_dir():
-                commands.copy_tree(home / name, partial / name, hardlink=self.can_hardlink(home))
-        (partial / "metadata.json").write_text(json.dumps(metadata.to_json(), indent=2))
-        # Last: the generation is trusted only once this matches what is on disk.
-        (partial / MANIFEST).write_text(json.dumps(take_manifest(partial).to_json(), indent=2))
+        try:
+            for name in TREES:
+                if (home / name).is_dir():
+                    commands.copy_tree(home / name, partial / name, hardlink=self.can_hardlink(home))
+            (partial / "metadata.json").write_text(json.dumps(metadata.to_json(), indent=2))
+            # Last: the generation is trusted only once this matches what is on disk.
+            (partial / MANIFEST).write_text(json.dumps(take_manifest(partial).to_json(), indent=2))
+        except OSError as exc:
+            # The build itself succeeded: a cache that cannot be written costs speed, not the deploy.
+            commands.remove_tree(partial)
+            output.warning(
+                "The build cache could not be saved.",
+                f"Writing the build cache failed: {exc}\n"
+                "The app was built; the next build starts from the previous cache\n"
+                "(or from nothing), which only makes it slower.\n\n"
+                "To fix it:\n"
+                "1. Free space for the build cache, or clear it\n"
+                "   (heroku builds:cache:purge).")
+            return
         os.rename(partial, generation)
         link = self.root / f"current.{uuid.uuid4().hex[:8]}"
         os.symlink(generation.name, link)

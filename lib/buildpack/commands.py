@@ -24,7 +24,9 @@ from buildpack import output
 
 TAIL_LINES = 200
 STACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+# Bounded repetitions: an unbounded scheme made a 1 MB line without "://" cost ~10^12 steps
+# (each start position scanned to the end of the line and back), which hung the build.
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<userinfo>[^/@\s]{1,1024})@")
 
 
 def redact(text: str) -> str:
@@ -200,6 +202,8 @@ def copy_tree(source: Path, destination: Path, hardlink: bool = False) -> None:
     a 100 MB environment). That is safe for trees that are only ever changed by
     replacing or unlinking files, never by writing into them: what pip and
     Python's bytecode writer do. Across filesystems it falls back to a copy.
+    A failed copy (a full disk) raises OSError with cp's last complaint, the
+    partial copy removed.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     if hardlink:
@@ -207,7 +211,13 @@ def copy_tree(source: Path, destination: Path, hardlink: bool = False) -> None:
         if linked.returncode == 0:
             return
         remove_tree(destination)
-    subprocess.run(["cp", "-a", str(source), str(destination)], check=True)
+    copied = subprocess.run(["cp", "-a", str(source), str(destination)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if copied.returncode != 0:
+        complaints = copied.stderr.decode("utf-8", "replace").strip().splitlines()
+        if os.path.lexists(destination):
+            subprocess.run(["rm", "-rf", str(destination)], stderr=subprocess.DEVNULL)
+        raise OSError(f"cp exited with status {copied.returncode}: {complaints[-1] if complaints else 'no message'}")
 
 
 class Background:

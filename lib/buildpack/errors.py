@@ -89,6 +89,12 @@ class DependenciesError(BuildpackError):
     docs = DOCS_PIP
 
 
+class CacheRestoreError(BuildpackError):
+    """The cached environment could not be copied into the build (a full disk)."""
+
+    reason = "cache::restore-failed"
+
+
 class HookError(BuildpackError):
     reason = "hook::failed"
 

@@ -54,3 +54,14 @@ def warm_work(tutorial_build, tmp_path):
     """A private copy of the tutorial's work dir, to rebuild from a warm cache."""
     _, result = tutorial_build
     return clone_work(result.work, tmp_path / "work")
+
+
+@pytest.fixture(scope="session")
+def py39_build(tmp_path_factory):
+    """The Python 3.9 / gunicorn 20 app built cold, once per session: (app copy, BuildResult).
+    Python 3.9 is no other fixture's, so its tests share this one cold build."""
+    root = tmp_path_factory.mktemp("py39")
+    app = copy_fixture("django_py39_gunicorn20", root / "app")
+    result = build(app, root / "work", echo=False)
+    assert result.returncode == 0, result.output[-5000:]
+    return app, result

@@ -3,8 +3,8 @@
 Fragments prove that a line is there; a golden log proves also that nothing
 else is, and shows a reviewer the build exactly as a user reads it. What
 changes from run to run is normalised first (see `normalise`): durations,
-sizes, temporary paths, hashes, and pip's own output (the versions of what it
-downloads), which is one placeholder line.
+sizes, temporary paths, hashes, and the installer's own output (the versions of
+what it downloads), which is one placeholder line.
 
 After an intended change of the log, regenerate the files and review the diff:
 
@@ -34,7 +34,9 @@ _DURATION = re.compile(r"\b(?:\d+m \d+s|\d+(?:\.\d+)?s)\b")
 _SIZE = re.compile(r"\b\d+(?:\.\d+)? (?:B|kB|KB|MB|GB)\b")
 _BUILD_DIR = re.compile(r"/tmp/build_[0-9a-f]+")
 _HASH = re.compile(r"\b[0-9a-f]{12,64}\b")
-_PIP_STEP = "-----> Installing requirements with pip"
+# Steps whose child output is the installer's own (uv's or pip's): which versions it found,
+# what it downloaded or took from its cache, how long each part took.
+_INSTALLER_STEPS = ("-----> Installing requirements with ", "-----> Installing pip ")
 
 
 def normalise(log: str, *paths: Path) -> str:
@@ -49,10 +51,10 @@ def normalise(log: str, *paths: Path) -> str:
     lines: list = []
     in_pip = False
     for line in text.splitlines():
-        if line.startswith(_PIP_STEP):
+        if line.startswith(_INSTALLER_STEPS):
             in_pip = True
             lines.append(line)
-            lines.append("       <pip output>")
+            lines.append("       <installer output>")
             continue
         if in_pip and line.startswith("       "):
             continue  # pip's own lines: which versions it found and downloaded, and how
@@ -78,9 +80,9 @@ def test_normalise_keeps_the_words_and_replaces_what_varies():
         "       Downloading file:///tmp/pytest-1/x/.runtimes/python-3.12.1.tar.gz\n"
         "       Verified sha256 3e69b2b823c8bff4...\n"
         "       Done in 1.8s\n"
-        f"{_PIP_STEP} (from requirements.txt)\n"
-        "       Collecting Django==5.2.8\n"
-        "         Downloading django-5.2.8-py3-none-any.whl (8.3 MB)\n"
+        "-----> Installing requirements with uv (from requirements.txt)\n"
+        "       Prepared 4 packages in 1.01s\n"
+        "        + django==5.2.8\n"
         "-----> Running collectstatic in /tmp/build_0a1b2c/\n"
         "-----> Slug contents: 86.5 MB (uncompressed)   \n"
         "-----> Build finished in 1m 3s\n"
@@ -90,8 +92,8 @@ def test_normalise_keeps_the_words_and_replaces_what_varies():
         "       Downloading file://<tmp>/.runtimes/python-3.12.1.tar.gz\n"
         "       Verified sha256 <hash>...\n"
         "       Done in <time>\n"
-        f"{_PIP_STEP} (from requirements.txt)\n"
-        "       <pip output>\n"
+        "-----> Installing requirements with uv (from requirements.txt)\n"
+        "       <installer output>\n"
         "-----> Running collectstatic in <build>/\n"
         "-----> Slug contents: <size> (uncompressed)\n"
         "-----> Build finished in <time>\n"

@@ -70,7 +70,7 @@ def test_each_manager_installs_exactly_the_locks_main_dependencies(cold_builds, 
     app, result = cold_builds[name]
     fixture, files, step, _ = MANAGERS[name]
     lock = files[1]
-    assert f"-----> Using {'uv' if name == 'uv' else name.capitalize()} to install dependencies (from {lock})" \
+    assert f"-----> Using {'uv' if name == 'uv' else name.capitalize()} for the dependencies (from {lock})" \
         in result.output
     assert step in result.output
     packages = installed(result.work)
@@ -222,11 +222,10 @@ def test_a_pip_only_option_falls_back_to_pip_with_a_note(tmp_path):
     assert installed(tiny_work)["six"] == "1.17.0"
 
 
-def test_an_older_app_gets_setuptools_so_pkg_resources_imports(tmp_path):
-    app = copy_fixture("django_py39_gunicorn20", tmp_path / "app")
-    result = rebuild(app, tmp_path / "work")
+def test_an_older_app_gets_setuptools_so_pkg_resources_imports(py39_build):
+    _, result = py39_build  # shared with test_django_py39 (one cold Python 3.9 build)
     assert "-----> Using Python 3.9.18 (from .python-version)" in result.output
     assert "-----> Installing pip 25.3 and setuptools 70.3.0" in result.output
-    code, out = run_process(tmp_path / "work", 'python -c "import pkg_resources, gunicorn; print(gunicorn.__version__)"')
+    code, out = run_process(result.work, 'python -c "import pkg_resources, gunicorn; print(gunicorn.__version__)"')
     assert code == 0, out
     assert out.strip().splitlines()[-1] == "20.1.0"

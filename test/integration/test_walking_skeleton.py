@@ -16,7 +16,8 @@ def test_cold_build_says_what_it_did(tutorial_build):
     assert "-----> Python/Django app detected" in log
     assert "-----> Using Python 3.12.1 (from runtime.txt)" in log
     assert "-----> Installing Python 3.12.1" in log
-    assert "Successfully installed Django-5.2.8" in log
+    assert "-----> Installing requirements with uv (from requirements.txt)" in log
+    assert " + django==5.2.8" in log
     assert "-----> Running collectstatic" in log
     assert "web: gunicorn portfolio.wsgi:application --bind 0.0.0.0:$PORT" in log
     assert "release: python manage.py migrate --noinput" in log

@@ -16,7 +16,6 @@ import pytest
 from reliability.harness import BASE_APP, assert_clean, make_app, run_build, signature, warm_copy
 
 FIGURES = ("cases", "faults", "kills", "canaries", "archives")
-_figure_of: dict = {}
 _counts: collections.Counter = collections.Counter()
 _ran = {"any": False}
 
@@ -25,11 +24,12 @@ def pytest_collection_modifyitems(items):
     for item in items:
         marker = item.get_closest_marker("figure")
         if marker is not None:
-            _figure_of[item.nodeid] = marker.args[0]
+            # user_properties travel with the reports, from pytest-xdist's workers too.
+            item.user_properties.append(("figure", marker.args[0]))
 
 
 def pytest_runtest_logreport(report):
-    figure = _figure_of.get(report.nodeid)
+    figure = dict(report.user_properties).get("figure")
     if figure is None:
         return
     _ran["any"] = True
@@ -40,6 +40,8 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_unconfigure(config):
+    if hasattr(config, "workerinput"):
+        return  # a pytest-xdist worker: the controller counts and prints
     if _ran["any"]:  # after pytest's own summary, so it is the last line
         figures = ", ".join(f"{name} {_counts[name]}" for name in FIGURES)
         sys.stdout.write(f"{figures}, failures {_counts['failures']}\n")

@@ -158,6 +158,10 @@ def warm_copy(source_work: Path, dest: Path) -> Path:
     files in the cache, never write into them)."""
     dest.mkdir(parents=True, exist_ok=True)
     subprocess.run(["cp", "-al", str(source_work / "cache"), str(dest / "cache")], check=True)
+    # The lock file too would be the same inode, and a build's flock would lock both caches.
+    lock = dest / "cache" / "django-buildpack" / "lock"
+    if lock.exists():
+        lock.unlink()
     return dest
 
 

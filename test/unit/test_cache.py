@@ -214,3 +214,32 @@ def test_leftovers_of_a_killed_build_are_swept_at_the_next_start(tmp_path):
         path.write_text("half")
     cache.BuildCache(tmp_path / "cache").load()
     assert [p for p in leftovers if os.path.lexists(p)] == []
+
+
+def test_a_restore_that_cannot_be_written_is_a_clean_error(tmp_path, monkeypatch):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    previous = build_cache.load()
+
+    def full_disk(source, destination, hardlink=False):
+        raise OSError("cp exited with status 1: No space left on device")
+
+    monkeypatch.setattr(cache.commands, "copy_tree", full_disk)
+    with pytest.raises(cache.CacheRestoreError) as error:
+        build_cache.restore(previous, tmp_path / "other" / ".heroku")
+    assert "No space left on device" in error.value.body
+
+
+def test_a_save_that_cannot_be_written_warns_and_keeps_the_old_generation(tmp_path, monkeypatch, capsys):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    first = os.readlink(build_cache.root / "current")
+
+    def full_disk(source, destination, hardlink=False):
+        raise OSError("cp exited with status 1: No space left on device")
+
+    monkeypatch.setattr(cache.commands, "copy_tree", full_disk)
+    build_cache.save(metadata(requirements="r2"), _home(tmp_path, "two"))
+    assert os.readlink(build_cache.root / "current") == first
+    assert not list(build_cache.root.glob("*.partial"))
+    assert "The build cache could not be saved." in capsys.readouterr().err

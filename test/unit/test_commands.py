@@ -88,3 +88,9 @@ def test_printed_lines_cannot_forge_a_record():
     assert child.wait_for("ready", 10, lines.append) is None
     assert lines == ['{"kind": "ready"}']
     child.finish(5)
+
+
+def test_redacting_a_megabyte_line_without_a_url_ends():
+    """An unbounded pattern took ~10^12 steps on such a line (a settings module printing 1 MB hung the build)."""
+    line = "x" * 1_000_000 + " https://user:token@host/"
+    assert commands.redact(line).endswith(" https://****@host/")

@@ -10,7 +10,7 @@ import pytest
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import pipenv, poetry, tool_versions, tools, uv
-from buildpack.errors import DependenciesError
+from buildpack.errors import ChecksumMismatchError, DependenciesError, DownloadError
 
 OUTPUTS = Path(__file__).parent / "dependency_outputs"
 
@@ -247,3 +247,25 @@ def test_uv_pip_install_argv(tmp_path):
     assert argv == ["/t/uv", "pip", "install", "--python", "/app/.heroku/python/bin/python", "--compile-bytecode",
                     "-r", "requirements.txt"]
     assert uv.requirements_env(ctx, BuildCache(ctx.cache_dir))["UV_NO_CONFIG"] == "1"
+
+
+def test_pypi_out_of_reach_while_fetching_uv_is_called_that(tmp_path, monkeypatch):
+    def to_file(*args, **kwargs):
+        raise DownloadError("Could not download the file.", "4 attempts failed; the last one with: Temporary "
+                                                            "failure in name resolution.")
+
+    monkeypatch.setattr(tools.fetch, "to_file", to_file)
+    with pytest.raises(DependenciesError) as caught:
+        tools.uv_binary(BuildCache(tmp_path), "x86_64")
+    assert caught.value.title == "PyPI could not be reached to download uv."
+    assert caught.value.reason == "dependencies::index-unreachable"
+    assert "Temporary failure in name resolution" in caught.value.body
+
+
+def test_a_uv_wheel_with_the_wrong_checksum_is_not_called_a_network_problem(tmp_path, monkeypatch):
+    def to_file(*args, **kwargs):
+        raise ChecksumMismatchError("The download does not match its checksum.", "x")
+
+    monkeypatch.setattr(tools.fetch, "to_file", to_file)
+    with pytest.raises(ChecksumMismatchError):
+        tools.uv_binary(BuildCache(tmp_path), "x86_64")

@@ -123,3 +123,34 @@ def test_a_file_past_the_hashing_bound_counts_by_its_size(tmp_path, monkeypatch)
     assert requirements.tree_digest(tmp_path) == first  # same size: not read
     (tmp_path / "big.bin").write_bytes(b"b" * 21)
     assert requirements.tree_digest(tmp_path) != first
+
+
+def test_includes_that_are_not_regular_files_are_named(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "dir.txt").mkdir()
+    (tmp_path / "ok.txt").write_text("six\n")
+    (tmp_path / "requirements.txt").write_text("-r pipe.txt\n-c /dev/urandom\n-r dir.txt\n-r ok.txt\n-r missing.txt\n")
+    assert requirements.unreadable_includes(tmp_path / "requirements.txt") == [
+        ("-r pipe.txt", "is not a regular file (a device or a named pipe)"),
+        ("-c /dev/urandom", "is not a regular file (a device or a named pipe)"),
+        ("-r dir.txt", "is a directory"),
+    ]
+
+
+@pytest.mark.parametrize("data, problem", [
+    (b"Django==5.2.8\n", None),
+    ("Django==5.2.8\n".encode("utf-16"), None),
+    (b"\xef\xbb\xbfDjango\n", None),
+    (b"Django\x00\n", "contains a NUL byte (it is not a text file)"),
+    (bytes(range(128, 256)), "is not UTF-8 text"),
+])
+def test_a_requirements_file_pip_cannot_read_is_named(tmp_path, data, problem):
+    (tmp_path / "requirements.txt").write_bytes(data)
+    expected = [("requirements.txt", problem)] if problem else []
+    assert requirements.unreadable_includes(tmp_path / "requirements.txt") == expected
+
+
+def test_a_local_path_that_is_a_device_is_named(tmp_path):
+    (tmp_path / "requirements.txt").write_text("/dev/zero\n-e /dev\n")
+    assert requirements.unreadable_includes(tmp_path / "requirements.txt") == [
+        ("/dev/zero", "is not a package: a device or a named pipe")]

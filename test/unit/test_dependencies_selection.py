@@ -100,7 +100,7 @@ def test_a_manifest_without_a_lock_asks_for_one(tmp_path, files, title, command)
 def test_the_log_says_which_manager_and_warns_about_ignored_files(capsys):
     selection.announce(selection.Choice("pip", "requirements.txt", ("uv.lock", "poetry.lock")))
     captured = capsys.readouterr()
-    assert captured.out == "-----> Using pip to install dependencies (from requirements.txt)\n"
+    assert captured.out == "-----> Using requirements.txt for the dependencies\n"
     assert " !     Warning: The app has files of more than one package manager." in captured.err
     assert " !     - uv.lock (uv)\n !     - poetry.lock (Poetry)\n" in captured.err
     assert "PYTHON_PACKAGE_MANAGER" in captured.err
@@ -109,6 +109,6 @@ def test_the_log_says_which_manager_and_warns_about_ignored_files(capsys):
 def test_an_explicit_choice_lists_the_ignored_files_without_a_warning(capsys):
     selection.announce(selection.Choice("uv", "PYTHON_PACKAGE_MANAGER", ("requirements.txt",)))
     captured = capsys.readouterr()
-    assert "-----> Using uv to install dependencies (from PYTHON_PACKAGE_MANAGER)" in captured.out
+    assert "-----> Using uv for the dependencies (from PYTHON_PACKAGE_MANAGER)" in captured.out
     assert "Not installed (PYTHON_PACKAGE_MANAGER): requirements.txt" in captured.out
     assert captured.err == ""

@@ -224,3 +224,10 @@ def test_read_requests_warns_about_misspelling_and_nested_file(tmp_path):
     warnings = dict(vf.request_warnings(requests))
     assert "'runtime.text'" in warnings["A Python version file may be misspelt."]
     assert "backend/runtime.txt" in warnings["A Python version file is not in the root directory."]
+
+
+def test_a_symlink_loop_in_the_apps_root_is_not_an_internal_error(tmp_path):
+    (tmp_path / "loop_a").symlink_to("loop_b")
+    (tmp_path / "loop_b").symlink_to("loop_a")
+    (tmp_path / "runtime.txt").write_text("python-3.12\n")
+    assert vf.read_requests(tmp_path).runtime_txt is not None

@@ -103,7 +103,11 @@ class Pipenv(PackageManager):
 
     def install_fresh(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Dict[str, str]:
         self.run(ctx, build_cache, python_version)
-        return environment.inspect(ctx, None).installed
+        installed = environment.inspect(ctx, None).installed
+        # Pipenv installs silently (its verbose mode is a page of notices): say what it did.
+        listed = ", ".join(f"{name}=={version}" for name, version in sorted(installed.items()))
+        output.detail(f"Installed {len(installed)} packages: {listed}")
+        return installed
 
     def sync(self, ctx: Context, build_cache: BuildCache, python_version: str,
              known: Optional[Dict[str, str]]) -> Dict[str, str]:

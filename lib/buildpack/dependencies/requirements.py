@@ -77,6 +77,52 @@ def included_files(path: Path, _seen: Optional[set] = None) -> List[Tuple[Path, 
     return found
 
 
+def unreadable_includes(path: Path) -> List[Tuple[str, str]]:
+    """(line, why) for each -r/-c line naming something that is not a regular file but
+    exists: pip would read a fifo or /dev/zero for ever, or choke on a directory."""
+    found = []
+    for file, _ in included_files(path):
+        for line in logical_lines(_read(file)):
+            match = _INCLUDE.match(line)
+            if not match:
+                continue
+            target = file.parent / match.group("path")
+            if os.path.isdir(target):
+                found.append((line, "is a directory"))
+            elif os.path.exists(target) and not _is_regular(target):
+                found.append((line, "is not a regular file (a device or a named pipe)"))
+        for local in local_paths(file):
+            if os.path.exists(local) and not os.path.isdir(local) and not _is_regular(local):
+                found.append((str(local), "is not a package: a device or a named pipe"))
+        problem = _not_text(file)
+        if problem:
+            found.append((file.name, problem))
+    return found
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def _not_text(path: Path) -> Optional[str]:
+    """Why pip could not read path as a requirements file (None: it can)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_REQUIREMENTS_FILE + 1)
+    except OSError as exc:
+        return f"could not be read ({exc.strerror})"
+    if len(data) > MAX_REQUIREMENTS_FILE:
+        return f"is larger than {MAX_REQUIREMENTS_FILE >> 20} MB"
+    if data.startswith(_BOMS[1:]):
+        return None  # UTF-16 with a BOM: pip reads it
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not UTF-8 text"
+    if "\0" in text:
+        return "contains a NUL byte (it is not a text file)"
+    return None
+
+
 def fingerprint(path: Path, settings: Mapping[str, str], app_root: Optional[Path] = None) -> str:
     """A hash of every requirements file's bytes, of the local packages they name (whose
     code can change while the requirement's text does not) and of the settings that

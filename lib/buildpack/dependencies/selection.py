@@ -142,7 +142,11 @@ def announce(choice: Choice) -> None:
     """Say which manager is used and why; name the other managers' files it ignores."""
     if choice.selected_by is None:
         return
-    output.step(f"Using {TITLES[choice.name]} to install dependencies (from {choice.selected_by})")
+    if choice.name == "pip" and choice.selected_by != CONFIG_VAR:
+        # Which program installs a requirements file (uv or pip) is said when it runs.
+        output.step(f"Using {choice.selected_by} for the dependencies")
+    else:
+        output.step(f"Using {TITLES[choice.name]} for the dependencies (from {choice.selected_by})")
     if choice.ignored and choice.selected_by == CONFIG_VAR:
         output.detail(f"Not installed ({CONFIG_VAR}): {', '.join(choice.ignored)}")
     elif choice.ignored:

@@ -7,6 +7,7 @@ from typing import List
 from buildpack.source_files import app_file
 from buildpack.context import Context
 from buildpack.dependencies import pip_compile, requirements
+from buildpack.errors import DependenciesError
 
 
 def find(ctx: Context, for_ci: bool) -> List[Path]:
@@ -24,7 +25,25 @@ def find(ctx: Context, for_ci: bool) -> List[Path]:
         found = []
     if for_ci and found:
         found.extend(pip_compile.test_requirements(ctx.build_dir))
+    for path in found:
+        refuse_unreadable_includes(ctx, path)
     return found
+
+
+def refuse_unreadable_includes(ctx: Context, path: Path) -> None:
+    problems = requirements.unreadable_includes(path)
+    if not problems:
+        return
+    listed = "\n".join(f"- {line!r}: {why}" for line, why in problems)
+    raise DependenciesError(
+        f"{path.name} can't be read by pip.",
+        f"pip could not read these as requirements files or packages:\n{listed}\n\n"
+        "pip would stop with a traceback, or read a device or a named pipe\nfor ever.\n\n"
+        "To fix it:\n"
+        "1. Save requirements files as UTF-8 text.\n"
+        "2. Point -r, -c and local paths at files committed in the app.",
+        reason="dependencies::unreadable-include",
+    )
 
 
 def fingerprint(ctx: Context, sources: List[Path]) -> str:

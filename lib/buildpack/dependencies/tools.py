@@ -19,7 +19,7 @@ from buildpack import build_env, commands, fetch, output
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import environment, failures, tool_versions
-from buildpack.errors import DependenciesError
+from buildpack.errors import ChecksumMismatchError, DependenciesError, DownloadError
 
 UV_MEMBER = "uv-{version}.data/scripts/uv"
 
@@ -51,6 +51,18 @@ def uv_binary(build_cache: BuildCache, arch: str = "") -> Path:
         try:
             fetch.to_file(wheel.url, download, wheel.sha256)
             extract_uv(download, binary, version)
+        except ChecksumMismatchError:
+            raise
+        except DownloadError as exc:
+            cause = (exc.body.strip().splitlines() or [exc.title])[0]
+            raise DependenciesError(
+                "PyPI could not be reached to download uv.",
+                f"Downloading uv {version} from PyPI (files.pythonhosted.org) failed:\n{cause}\n\n"
+                "To fix it:\n"
+                "1. Build again: this is often a passing network problem.\n"
+                "2. If it persists, check PyPI's status at https://status.python.org.",
+                reason="dependencies::index-unreachable",
+            ) from None
         finally:
             if download.exists():
                 download.unlink()

@@ -297,6 +297,13 @@ def misspelled_names(names: Sequence[str]) -> List[str]:
     return sorted(found)
 
 
+def _is_dir(entry: "os.DirEntry[str]") -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop (a -> b -> a) in the app's root
+        return False
+
+
 def read_requests(build_dir: Path) -> Requests:
     """Read runtime.txt and .python-version from the app's root directory."""
     runtime_txt = None
@@ -319,7 +326,7 @@ def read_requests(build_dir: Path) -> Requests:
         entries = list(os.scandir(build_dir))
     except OSError:
         entries = []
-    misspelled = misspelled_names([e.name for e in entries if not e.is_dir()])
+    misspelled = misspelled_names([e.name for e in entries if not _is_dir(e)])
     elsewhere: List[str] = []
     if runtime_txt is None and python_version_file is None and ignored is None:
         for entry in sorted(entries, key=lambda e: e.name)[:500]:
