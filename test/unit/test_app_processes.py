@@ -228,3 +228,11 @@ def test_a_project_dir_with_a_space_is_quoted():
         "gunicorn --chdir 'my app' p.wsgi:application --bind 0.0.0.0:$PORT"
     )
     assert processes.release_command("my app") == "python 'my app/manage.py' migrate --noinput"
+
+
+@pytest.mark.parametrize("command", ["0", "1.5", "true", "no", "null", "~", "0x1F", "-3"])
+def test_a_command_yaml_would_read_as_a_number_or_boolean_is_quoted(command):
+    import yaml
+
+    text = processes.render_release_yaml({"web": command}, [])
+    assert yaml.safe_load(text) == {"default_process_types": {"web": command}}
