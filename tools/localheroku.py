@@ -204,6 +204,13 @@ def parse_procfile(text: str) -> dict[str, str]:
     return types
 
 
+def shown_types(declared: dict[str, str], limit: int = 20) -> str:
+    """The declared type names, bounded: a 200k-line Procfile must not make a 12 MB log."""
+    names = list(declared)
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return (", ".join(names[:limit]) + more) or "(none)"
+
+
 def unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         inner = value[1:-1]
@@ -475,7 +482,7 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
         procfile = build_host / "Procfile"
         declared = parse_procfile(procfile.read_text(errors="replace")) if procfile.is_file() else {}
         log.write("-----> Discovering process types\n"
-                  f"       Procfile declares types     -> {', '.join(declared) or '(none)'}\n"
+                  f"       Procfile declares types     -> {shown_types(declared)}\n"
                   f"       Default types for buildpack -> {', '.join(defaults) or '(none)'}\n")
         kept_trees = [(work_dir / "slug", build_host)] + ([] if cache_in_place else [(work_dir / "cache", cache_host)])
         for kept, fresh in kept_trees:
@@ -486,7 +493,9 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
             shutil.copy2(box.scratch / "buildpack" / "export", work_dir / "export")
         if echo:  # timing and size vary between runs, so they stay out of build.log
             print(f"-----> Slug: {folder_size(work_dir / 'slug') / 2**20:.1f} MB uncompressed at {work_dir / 'slug'}\n"
-                  f"-----> Build finished in {time.monotonic() - started:.1f} s")
+                  # Not "Build finished": that figure is bin/compile's own, and one log has one.
+                  f"-----> Local build done: {time.monotonic() - started:.1f} s of wall time in all "
+                  "(sandbox copies, detect, compile, release)")
         return BuildResult(0, log.text(), work_dir)
     finally:
         log.file.close()

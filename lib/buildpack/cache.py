@@ -188,7 +188,9 @@ def decide(previous: Previous, current: Metadata) -> Decision:
     reasons = []
     for key, why in DISCARD_KEYS:
         if old.get(key) != new[key]:
-            if key in ("stack", "python_version"):
+            if key == "tools" and _manager(old.get(key)) != _manager(new[key]):
+                reasons.append(f"the package manager changed from {_manager(old.get(key))} to {_manager(new[key])}")
+            elif key in ("stack", "python_version"):
                 reasons.append(f"{why} from {old.get(key)} to {new[key]}")
             else:
                 reasons.append(why)
@@ -197,6 +199,11 @@ def decide(previous: Previous, current: Metadata) -> Decision:
     if old.get("requirements") == new["requirements"]:
         return Decision(Action.REUSE)
     return Decision(Action.SYNC, ["the requirements changed"])
+
+
+def _manager(tools: object) -> str:
+    """The package manager an environment was installed with (requirements files: pip)."""
+    return str(tools.get("package manager", "pip")) if isinstance(tools, dict) else "pip"
 
 
 def announce(decision: Decision) -> None:

@@ -10,11 +10,15 @@ import collections
 import json
 import os
 import re
+import selectors
+import signal
 import subprocess
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence
+from typing import IO, Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from buildpack import output
 
@@ -34,6 +38,7 @@ def redact(text: str) -> str:
 class Result:
     returncode: int
     tail: List[str]
+    timed_out: bool = False  # stopped at its time limit (returncode is then the kill's)
 
     @property
     def ok(self) -> bool:
@@ -72,8 +77,13 @@ def run(
     echo: bool = True,
     filter_line: Optional[Callable[[str], Optional[str]]] = None,
     stdin_devnull: bool = True,
+    time_limit: Optional[float] = None,
 ) -> Result:
-    """Run argv, streaming its merged output indented into the build log."""
+    """Run argv, streaming its merged output indented into the build log.
+
+    time_limit (seconds): past it the child and everything it started (its own
+    process group) are killed, and the Result says timed_out.
+    """
     tail: Deque[str] = collections.deque(maxlen=TAIL_LINES)
     try:
         process = subprocess.Popen(
@@ -83,10 +93,20 @@ def run(
             stdin=subprocess.DEVNULL if stdin_devnull else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            start_new_session=time_limit is not None,
         )
     except OSError as exc:
         return Result(127, [f"{argv[0]}: {exc.strerror}"])
     assert process.stdout is not None
+    expired = threading.Event()
+    timer = None
+    if time_limit is not None:
+        def stop() -> None:
+            expired.set()
+            kill_group(process.pid)
+        timer = threading.Timer(time_limit, stop)
+        timer.daemon = True
+        timer.start()
     for raw in process.stdout:
         line = redact(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
         tail.append(line)
@@ -97,7 +117,62 @@ def run(
             line = shown
         if echo:
             output.detail(line)
-    return Result(process.wait(), list(tail))
+    returncode = process.wait()
+    if timer is not None:
+        timer.cancel()
+    if returncode < 0 and not expired.is_set():
+        # Said here, for every step: a killed installer or hook prints no error of its own.
+        status, cause = describe_exit(returncode)
+        output.detail(f"({Path(argv[0]).name} was {status})")
+        output.details(cause.splitlines())
+    return Result(returncode, list(tail), timed_out=expired.is_set())
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL a child started with its own session, and all it started (nothing may hold the pipe)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+# Signals a build step dies of, and what usually sends them.
+SIGNAL_CAUSES = {
+    "SIGKILL": "SIGKILL most often means the process ran out of memory: the kernel's\n"
+               "out-of-memory killer ends the largest process when the build's memory\n"
+               "limit is reached. (The platform also sends it to stop a build.)",
+    "SIGTERM": "SIGTERM means something asked the process to stop: the platform (a\n"
+               "cancelled build, a time limit) or another process.",
+    "SIGSEGV": "SIGSEGV is a crash inside compiled code: usually a binary package built\n"
+               "for another Python or system library version.",
+    "SIGABRT": "SIGABRT is compiled code aborting: usually a binary package that does\n"
+               "not match this Python or system.",
+    "SIGBUS": "SIGBUS is a crash inside compiled code, or the disk filling up under a\n"
+              "memory-mapped file.",
+}
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def describe_exit(returncode: int) -> Tuple[str, str]:
+    """(what happened, why it usually happens: may be empty) for a child's exit status.
+
+    Negative: killed by a signal. 128+N from a shell: a command the shell ran was
+    killed by signal N (how a hook's child dying of SIGKILL shows up).
+    """
+    if returncode < 0:
+        name = signal_name(-returncode)
+        return f"killed by signal {name}", SIGNAL_CAUSES.get(name, "")
+    if 128 < returncode <= 128 + 64:
+        name = signal_name(returncode - 128)
+        if name in SIGNAL_CAUSES:
+            return f"exit status {returncode}: a command it ran was killed by {name}", SIGNAL_CAUSES[name]
+    return f"exit status {returncode}", ""
 
 
 def capture_stdout(argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
@@ -240,3 +315,126 @@ def start_pipe(argv: Sequence[str], env: Mapping[str, str]) -> Pipe:
         stderr.close()
         raise
     return Pipe(process, stderr)
+
+
+class Conversation:
+    """A child the build talks with, request by request (the one Django process).
+
+    Its stdout and stderr are merged and streamed line by line; it writes records
+    (one JSON object a line) to a pipe of its own, whose write end's number is
+    appended to argv, so nothing the child's code prints can forge one; requests
+    go to its stdin, one JSON line each. Every wait has a time limit: past it,
+    the child's whole process group is killed and the wait ends with timed_out.
+    """
+
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Path] = None) -> None:
+        read_fd, write_fd = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                list(argv) + [str(write_fd)], cwd=str(cwd) if cwd else None, env=dict(env),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(write_fd,), start_new_session=True,  # its own group: a time limit kills it all
+            )
+        except OSError:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
+        assert self.process.stdout is not None
+        self._output_fd = self.process.stdout.fileno()
+        self._records_fd = read_fd
+        self._partial = {self._output_fd: b"", self._records_fd: b""}
+        self._selector = selectors.DefaultSelector()
+        for fd in self._partial:
+            self._selector.register(fd, selectors.EVENT_READ)
+        self._records: Deque[Dict[str, object]] = collections.deque()
+        self._lines: Deque[str] = collections.deque()
+        self.tail: Deque[str] = collections.deque(maxlen=TAIL_LINES)
+        self.timed_out = False
+
+    def send(self, request: Mapping[str, object]) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write((json.dumps(dict(request)) + "\n").encode())
+            self.process.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            pass  # it already ended: the wait that follows says how
+
+    def wait_for(self, kind: str, time_limit: float,
+                 on_line: Callable[[str], None] = lambda line: None) -> Optional[Dict[str, object]]:
+        """Stream output lines to on_line until a record of `kind` arrives (returned).
+
+        None when the child ended first, or was killed at the time limit (timed_out).
+        Output the child wrote before the record is always passed on first.
+        """
+        deadline = time.monotonic() + time_limit
+        while True:
+            while self._lines:
+                line = self._lines.popleft()
+                self.tail.append(line)
+                on_line(line)
+            if self._records:
+                found = self._records.popleft()
+                if found.get("kind") == kind:
+                    self._read(0)  # the output written before the record
+                    while self._lines:
+                        line = self._lines.popleft()
+                        self.tail.append(line)
+                        on_line(line)
+                    return found
+                continue
+            if not self._selector.get_map():
+                return None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 and not self.timed_out:
+                self.kill()
+                self.timed_out = True
+            self._read(None if self.timed_out else max(remaining, 0))
+
+    def _read(self, timeout: Optional[float]) -> None:
+        for key, _ in self._selector.select(timeout):
+            fd = key.fd
+            data = os.read(fd, 65536)
+            if not data:
+                self._selector.unregister(fd)
+                rest, self._partial[fd] = self._partial[fd], b""
+                if rest:
+                    self._take(fd, [rest])
+                continue
+            pieces = (self._partial[fd] + data).split(b"\n")
+            self._partial[fd] = pieces.pop()
+            self._take(fd, pieces)
+
+    def _take(self, fd: int, pieces: List[bytes]) -> None:
+        for piece in pieces:
+            if fd == self._records_fd:
+                try:
+                    value = json.loads(piece.decode("utf-8", errors="replace"))
+                except ValueError:
+                    continue
+                if isinstance(value, dict):
+                    self._records.append(value)
+            else:
+                self._lines.append(redact(piece.decode("utf-8", errors="replace").rstrip("\r")))
+
+    def kill(self) -> None:
+        kill_group(self.process.pid)
+
+    def finish(self, time_limit: float) -> int:
+        """Close its stdin (no more requests), drain its output, and return its exit status."""
+        if self.process.stdin is not None:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+        self.wait_for("(end)", time_limit)
+        try:
+            returncode = self.process.wait(timeout=time_limit)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            returncode = self.process.wait()
+        os.close(self._records_fd)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._selector.close()
+        return returncode

@@ -10,11 +10,11 @@ import time
 from typing import List, Mapping
 
 from buildpack import build_env, cache, output
-from buildpack.app import hooks, processes, profile, slug, source_tree
+from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action
 from buildpack.context import Context
 from buildpack.errors import DOCS_STACKS
-from buildpack.dependencies import pip, pip_compile, sources, tool_versions
+from buildpack.dependencies import environment, selection
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
@@ -44,13 +44,13 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     archive = store.archive_for(chosen.version, ctx.stack, arch)
     runtime_store.check_compatible(archive, runtime_store.this_machine(), ctx.stack)
 
-    requirement_sources = sources.find(ctx, for_ci)
+    manager = selection.for_app(ctx, for_ci)
     current = cache.Metadata(
         stack=ctx.stack,
         python_version=chosen.version,
         runtime=archive.identity,
-        tools=tool_versions.for_python(chosen.version),
-        requirements=sources.fingerprint(ctx, requirement_sources),
+        tools=manager.tools(chosen.version),
+        requirements=manager.fingerprint(ctx),
     )
     decision = cache.decide(previous, current)
     cache.announce(decision)
@@ -58,28 +58,24 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     build_env.link_app_home(ctx)
     if decision.action == Action.FRESH:
         runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
-        pip.install_pip(ctx, chosen.version)
     else:
         build_cache.restore(previous, ctx.python_home.parent)
-    requirements_file = None
-    if requirement_sources:
-        requirements_file = pip_compile.prepare(ctx, requirement_sources, build_cache, chosen.version)
-    else:
-        output.step("No requirements.txt: no packages to install")
     known = recorded.installed if decision.action != Action.FRESH else None
-    installed = pip.install(ctx, requirements_file, decision.action, known)
-    pip.fix_build_paths(ctx)
+    installed = manager.install(ctx, build_cache, chosen.version, decision.action, known)
+    environment.fix_build_paths(ctx)
 
-    django_app = project.find(ctx, installed)
+    django_app = project.find(ctx, installed)  # starts the build's one Django process
     if django_app is not None:
         project.describe(django_app)
         if not for_ci:
-            pending_checks = settings_advice.start(ctx, django_app)
             collectstatic.collectstatic(ctx, django_app)
-            settings_advice.run(ctx, django_app, installed, pending_checks)
+            settings_advice.run(ctx, django_app, installed)
+        django_app.close()
+    procfile.report(ctx.build_dir, ctx.python_home)
     plan = processes.plan(ctx.build_dir, django_app, installed)
     processes.save(ctx.build_dir, plan)
-    processes.announce(ctx.build_dir, plan)
+    written = processes.write_procfile(ctx.build_dir, plan, ctx.setting(processes.DISABLE_PROCFILE))
+    processes.announce(ctx.build_dir, plan, written)
     profile.write(ctx)
 
     post_compile = hooks.run_hook(ctx, "post_compile")

@@ -114,3 +114,15 @@ class CiPythonMissingError(BuildpackError):
     """bin/test found no Python in the build: bin/test-compile did not run or failed."""
 
     reason = "ci::python-missing"
+
+
+class StepTimeoutError(BuildpackError):
+    """A step that runs the app's code did not finish within its time limit."""
+
+    reason = "step::timeout"
+
+
+class DjangoProcessError(BuildpackError):
+    """The build's Django process ended without finishing what it was asked, and without an error."""
+
+    reason = "django-process::exited"

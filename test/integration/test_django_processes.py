@@ -63,7 +63,11 @@ def test_nested_manage_py_is_used_in_every_command(nested):
         "web": "gunicorn --chdir backend mysite.wsgi:application --bind 0.0.0.0:$PORT",
         "release": "python backend/manage.py migrate --noinput",
     }
-    assert "    release: python backend/manage.py migrate --noinput" in log
+    # No Procfile in the app: the defaults are written into the slug, where Heroku reads them.
+    assert (nested.work / "slug" / "Procfile").read_text() == (
+        "web: gunicorn --chdir backend mysite.wsgi:application --bind 0.0.0.0:$PORT\n"
+        "release: python backend/manage.py migrate --noinput\n"
+    )
 
 
 def test_nested_app_releases_and_serves(nested):

@@ -92,10 +92,12 @@ def test_a_user_set_web_concurrency_reaches_gunicorn(production_build, tmp_path)
 
 def test_one_off_dynos_are_quiet_and_find_the_slugs_python(production_build):
     _, result = production_build
-    ran = dyno(result.work, "command -v python; echo \"WEB_CONCURRENCY=${WEB_CONCURRENCY-unset}\"",
-               {"/sys/fs/cgroup/memory.max": "max\n"}, dyno_name="run.1")
+    ran = dyno(result.work, "command -v python; echo \"WEB_CONCURRENCY=${WEB_CONCURRENCY-unset}\"; "
+               "echo \"VIRTUAL_ENV=$VIRTUAL_ENV\"", {"/sys/fs/cgroup/memory.max": "max\n"}, dyno_name="run.1")
     assert ran.returncode == 0
-    assert ran.stdout == "/app/.heroku/python/bin/python\nWEB_CONCURRENCY=unset\n"
+    # VIRTUAL_ENV: what uWSGI's `virtualenv = $(VIRTUAL_ENV)` and similar tools need to find the packages.
+    assert ran.stdout == ("/app/.heroku/python/bin/python\nWEB_CONCURRENCY=unset\n"
+                          "VIRTUAL_ENV=/app/.heroku/python\n")
     assert ran.stderr == ""
 
 

@@ -236,3 +236,43 @@ def test_a_command_yaml_would_read_as_a_number_or_boolean_is_quoted(command):
 
     text = processes.render_release_yaml({"web": command}, [])
     assert yaml.safe_load(text) == {"default_process_types": {"web": command}}
+
+
+def test_the_defaults_are_written_as_the_procfile_only_when_the_app_has_none(tmp_path):
+    plan = processes.ProcessPlan({"web": "gunicorn p.wsgi:application", "release": "python manage.py migrate"})
+    assert processes.write_procfile(tmp_path, plan, None) is True
+    assert (tmp_path / "Procfile").read_text() == "web: gunicorn p.wsgi:application\nrelease: python manage.py migrate\n"
+    (tmp_path / "Procfile").write_text("web: own\n")
+    assert processes.write_procfile(tmp_path, plan, None) is False
+    assert (tmp_path / "Procfile").read_text() == "web: own\n"
+
+
+@pytest.mark.parametrize("make", [lambda p: p.mkdir(), lambda p: p.symlink_to("missing")])
+def test_an_unreadable_procfile_is_never_replaced(tmp_path, make):
+    make(tmp_path / "Procfile")
+    assert processes.write_procfile(tmp_path, processes.ProcessPlan({"web": "x"}), None) is False
+
+
+def test_the_config_var_turns_the_written_procfile_off(tmp_path, capsys):
+    assert processes.write_procfile(tmp_path, processes.ProcessPlan({"web": "x"}), "1") is False
+    assert not (tmp_path / "Procfile").exists()
+    assert capsys.readouterr().out == "-----> No Procfile written (DISABLE_DEFAULT_PROCFILE is set to '1')\n"
+    assert processes.write_procfile(tmp_path, processes.ProcessPlan({"web": "x"}), "0") is True
+
+
+def test_a_written_procfile_is_announced_as_the_defaults(tmp_path, capsys):
+    plan = processes.ProcessPlan({"web": "gunicorn p.wsgi:application"}, reasons={"web": "why"})
+    processes.write_procfile(tmp_path, plan, None)
+    processes.announce(tmp_path, plan, written=True)
+    captured = capsys.readouterr()
+    assert "       web: gunicorn p.wsgi:application\n           (buildpack default: why)\n" in captured.out
+    assert "-----> No Procfile in the app: wrote one with the web and release defaults above\n" in captured.out
+    assert "Note:" not in captured.err
+
+
+def test_the_announced_list_is_bounded(tmp_path, capsys):
+    (tmp_path / "Procfile").write_text("".join(f"p{n}: run {n}\n" for n in range(1000)))
+    processes.announce(tmp_path, processes.ProcessPlan())
+    out = capsys.readouterr().out
+    assert "       ... and 980 more process types from the Procfile\n" in out
+    assert "p500" not in out

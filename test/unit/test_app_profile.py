@@ -24,7 +24,7 @@ V2 = "/sys/fs/cgroup/memory.max"
 V1 = "/sys/fs/cgroup/memory/memory.limit_in_bytes"
 V1_UNLIMITED = "9223372036854771712"
 SHOWN = ("PATH", "LD_LIBRARY_PATH", "LIBRARY_PATH", "LANG", "PYTHONUNBUFFERED", "WEB_CONCURRENCY",
-         "FORWARDED_ALLOW_IPS", "GUNICORN_CMD_ARGS", "PYTHONHOME")
+         "FORWARDED_ALLOW_IPS", "GUNICORN_CMD_ARGS", "PYTHONHOME", "VIRTUAL_ENV")
 # Prints the variables the script may set ("<unset>" when it did not), then what leaked.
 REPORT = ('for v in ' + " ".join(SHOWN) + '; do printf "%s=%s\\n" "$v" "${!v-<unset>}"; done; '
           'printf "functions=%s\\n" "$(declare -F | grep -c django_buildpack)"; '
@@ -151,6 +151,8 @@ def test_defaults_on_a_bare_dyno(tmp_path):
     assert values["PYTHONUNBUFFERED"] == "1"
     assert values["FORWARDED_ALLOW_IPS"] == "*"
     assert values["GUNICORN_CMD_ARGS"] == "--access-logfile -"
+    # uWSGI's `virtualenv = $(VIRTUAL_ENV)` and other tools find the installed environment.
+    assert values["VIRTUAL_ENV"] == "/srv/slug/.heroku/python"
     # The runtimes are relocatable: PYTHONHOME would only break other Pythons on the dyno.
     assert values["PYTHONHOME"] == "<unset>"
 
@@ -163,9 +165,10 @@ def test_user_values_win(tmp_path):
         "GUNICORN_CMD_ARGS": "--timeout 60",
         "LD_LIBRARY_PATH": "/opt/lib",
         "PATH": "/opt/bin:/usr/bin:/bin",
+        "VIRTUAL_ENV": "/opt/venv",
     }
     values = report(sandbox(tmp_path, profile.render_profile(), env=user))
-    for name in ("LANG", "PYTHONUNBUFFERED", "FORWARDED_ALLOW_IPS", "GUNICORN_CMD_ARGS"):
+    for name in ("LANG", "PYTHONUNBUFFERED", "FORWARDED_ALLOW_IPS", "GUNICORN_CMD_ARGS", "VIRTUAL_ENV"):
         assert values[name] == user[name]
     # Path lists keep every entry the app set, after the runtime's own.
     assert values["PATH"] == "/app/.heroku/python/bin:/opt/bin:/usr/bin:/bin"
@@ -205,6 +208,7 @@ def test_export_uses_app_paths_and_no_home(tmp_path):
     assert values["LIBRARY_PATH"] == "/app/.heroku/python/lib"
     assert values["LANG"] == "C.UTF-8"
     assert values["PYTHONUNBUFFERED"] == "1"
+    assert values["VIRTUAL_ENV"] == "/app/.heroku/python"
     # Dyno-only settings are no business of the next buildpack's compile.
     assert values["WEB_CONCURRENCY"] == "<unset>"
     assert values["GUNICORN_CMD_ARGS"] == "<unset>"

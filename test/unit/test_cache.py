@@ -25,6 +25,7 @@ def test_no_previous_cache_is_a_silent_fresh_build():
         ({"python_version": "3.12.8"}, "the Python version changed from 3.12.1 to 3.12.8"),
         ({"runtime": "sha-b"}, "the Python runtime archive changed"),
         ({"tools": {"pip": "27.0"}}, "the buildpack's pinned tool versions changed"),
+        ({"tools": {"package manager": "uv", "uv": "0.12.24"}}, "the package manager changed from pip to uv"),
     ],
 )
 def test_environment_is_discarded_with_a_reason(changes, reason):

@@ -9,9 +9,9 @@ import pytest
 
 from buildpack import build_env, cache
 from buildpack import compile as compile_step
-from buildpack.app import hooks, processes, profile, slug, source_tree
+from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action, Decision
-from buildpack.dependencies import pip, pip_compile, sources, tool_versions
+from buildpack.dependencies import environment, selection
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
@@ -57,8 +57,29 @@ def fake_cache(recorder: Recorder) -> type:
     return FakeCache
 
 
+class FakeManager:
+    """A package manager that records the interface calls compile makes."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def tools(self, python_version: str) -> dict:
+        self.recorder.calls.append("manager.tools")
+        return {"pip": "26.3"}
+
+    def fingerprint(self, ctx: object) -> str:
+        self.recorder.calls.append("manager.fingerprint")
+        return "sha-r"
+
+    def install(self, ctx: object, build_cache: object, python_version: str, action: Action, known: object) -> dict:
+        self.recorder.calls.append(f"manager.install:{action.value}")
+        return {"django": "5.2", "gunicorn": "23.0"}
+
+
 def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: object = "app") -> Recorder:
     recorder = Recorder(monkeypatch)
+    if django_app == "app":
+        django_app = SimpleNamespace(close=lambda: recorder.calls.append("django.project.DjangoApp.close"))
     store = SimpleNamespace(available_versions=lambda stack, arch: ["3.12.1"],
                             archive_for=lambda version, stack, arch: SimpleNamespace(identity="sha-x", version=version))
     recorder.patch(stacks, "check_stack")
@@ -70,24 +91,20 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(versions, "select_version", result=versions.ChosenVersion("3.12.1", "runtime.txt"))
     recorder.patch(runtime_store, "this_machine")
     recorder.patch(runtime_store, "check_compatible")
-    recorder.patch(sources, "find", result=[Path("/build/requirements.txt")])
-    recorder.patch(tool_versions, "for_python", result={"pip": "26.3"})
-    recorder.patch(sources, "fingerprint", result="sha-r")
+    recorder.patch(selection, "for_app", result=FakeManager(recorder))
     recorder.patch(cache, "decide", result=Decision(action))
     recorder.patch(cache, "announce")
     recorder.patch(build_env, "link_app_home")
     recorder.patch(runtime, "install")
-    recorder.patch(pip, "install_pip")
-    recorder.patch(pip_compile, "prepare", result=Path("/build/requirements.txt"))
-    recorder.patch(pip, "install", result={"django": "5.2", "gunicorn": "23.0"})
-    recorder.patch(pip, "fix_build_paths")
+    recorder.patch(environment, "fix_build_paths")
     recorder.patch(project, "find", result=django_app)
     recorder.patch(project, "describe")
-    recorder.patch(settings_advice, "start")
     recorder.patch(collectstatic, "collectstatic")
     recorder.patch(settings_advice, "run")
+    recorder.patch(procfile, "report")
     recorder.patch(processes, "plan")
     recorder.patch(processes, "save")
+    recorder.patch(processes, "write_procfile", result=True)
     recorder.patch(processes, "announce")
     recorder.patch(profile, "write")
     recorder.patch(slug, "finish")
@@ -105,28 +122,28 @@ BEFORE_INSTALL = [
     "python.versions.select_version",
     "python.runtime_store.this_machine",
     "python.runtime_store.check_compatible",
-    "dependencies.sources.find",
-    "dependencies.tool_versions.for_python",
-    "dependencies.sources.fingerprint",
+    "dependencies.selection.for_app",
+    "manager.tools",
+    "manager.fingerprint",
     "cache.decide",
     "cache.announce",
     "build_env.link_app_home",
 ]
 AFTER_ENVIRONMENT = [
-    "dependencies.pip_compile.prepare",
-    "dependencies.pip.install",
-    "dependencies.pip.fix_build_paths",
+    "dependencies.environment.fix_build_paths",
     "django.project.find",
 ]
 DJANGO_STEPS = [
     "django.project.describe",
-    "django.settings_advice.start",
     "django.collectstatic.collectstatic",
     "django.settings_advice.run",
+    "django.project.DjangoApp.close",  # the one Django process ends once nothing more is asked
 ]
 SLUG_STEPS = [
+    "app.procfile.report",
     "app.processes.plan",
     "app.processes.save",
+    "app.processes.write_procfile",
     "app.processes.announce",
     "app.profile.write",
     "app.hooks.run_hook:post_compile",
@@ -138,7 +155,7 @@ def test_a_fresh_build_installs_python_and_pip_then_everything_else(monkeypatch,
     assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
     assert recorder.calls == (
         BEFORE_INSTALL
-        + ["python.runtime.install", "dependencies.pip.install_pip"]
+        + ["python.runtime.install", "manager.install:fresh"]
         + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
         + ["cache.save:['django', 'gunicorn']", "cache.close", "app.slug.finish"]
     )
@@ -149,7 +166,7 @@ def test_a_reused_cache_is_restored_and_not_saved_again(monkeypatch, tmp_path, c
     recorder = patch_build(monkeypatch, Action.REUSE)
     assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
     assert recorder.calls == (
-        BEFORE_INSTALL + ["cache.restore"] + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
+        BEFORE_INSTALL + ["cache.restore", "manager.install:reuse"] + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
         + ["cache.close", "app.slug.finish"]
     )
     assert "-----> Cache unchanged\n" in capsys.readouterr().out
@@ -158,7 +175,7 @@ def test_a_reused_cache_is_restored_and_not_saved_again(monkeypatch, tmp_path, c
 def test_a_synced_cache_is_restored_then_saved(monkeypatch, tmp_path):
     recorder = patch_build(monkeypatch, Action.SYNC)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
-    assert recorder.calls[len(BEFORE_INSTALL)] == "cache.restore"
+    assert recorder.calls[len(BEFORE_INSTALL):len(BEFORE_INSTALL) + 2] == ["cache.restore", "manager.install:sync"]
     assert recorder.calls[-3:] == ["cache.save:['django', 'gunicorn']", "cache.close", "app.slug.finish"]
 
 
@@ -166,7 +183,8 @@ def test_test_compile_skips_collectstatic_and_the_settings_advice(monkeypatch, t
     recorder = patch_build(monkeypatch, Action.FRESH)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}, command="test-compile")
     assert "django.project.describe" in recorder.calls
-    assert not {"django.collectstatic.collectstatic", "django.settings_advice.start"} & set(recorder.calls)
+    assert not {"django.collectstatic.collectstatic", "django.settings_advice.run"} & set(recorder.calls)
+    assert "django.project.DjangoApp.close" in recorder.calls
 
 
 def test_without_a_django_project_the_django_steps_are_skipped(monkeypatch, tmp_path):

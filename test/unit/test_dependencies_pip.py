@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 
 from buildpack import commands
+from buildpack.dependencies import environment, manager, tool_versions
 from buildpack.dependencies import pip as dependencies
+from buildpack.errors import DependenciesError
 from buildpack.context import Context
 
-INSPECT = Path(dependencies.INSPECT_SCRIPT)
+INSPECT = Path(environment.INSPECT_SCRIPT)
 
 
 def make_context(tmp_path, config=None, environ=None):
@@ -22,33 +24,10 @@ def make_context(tmp_path, config=None, environ=None):
     return Context.from_args([str(build), str(tmp_path / "cache"), str(env_dir)], environ or {"PATH": "/usr/bin"})
 
 
-@pytest.mark.parametrize(
-    "files, phrase",
-    [
-        ({"uv.lock": ""}, "uv export"),
-        ({"poetry.lock": ""}, "poetry export"),
-        ({"Pipfile.lock": "{}"}, "pipenv requirements"),
-        ({"pyproject.toml": "[project]\nname='x'\ndependencies = [\n 'django',\n]\n"}, "uv export"),
-    ],
-)
-def test_lockfile_only_apps_are_told_how_to_export(tmp_path, files, phrase):
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    error = dependencies.unsupported_lockfile_error(tmp_path)
-    assert error is not None
-    assert error.reason == "dependencies::lockfile-unsupported"
-    assert phrase in error.body
-
-
-def test_pyproject_without_dependencies_is_not_an_error(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
-    assert dependencies.unsupported_lockfile_error(tmp_path) is None
-
-
 def test_describe_changes():
     before = {"django": "5.2.7", "sqlparse": "0.5", "pip": "26.3", "old": "1"}
     after = {"django": "5.2.8", "sqlparse": "0.5", "pip": "26.3", "new": "2"}
-    assert dependencies.describe_changes(before, after) == "Synced: 2 installed, 1 removed (+django==5.2.8, +new==2, -old)"
+    assert manager.describe_changes(before, after) == "Synced: 2 installed, 1 removed (+django==5.2.8, +new==2, -old)"
 
 
 def test_pip_install_argv_and_environment(tmp_path, monkeypatch):
@@ -57,10 +36,8 @@ def test_pip_install_argv_and_environment(tmp_path, monkeypatch):
         config={"PIP_INDEX_URL": "https://user:token@pypi.example/simple", "PIP_TARGET": "/nope", "SECRET_KEY": "s"},
         environ={"PATH": "/usr/bin", "PIP_FIND_LINKS": "/opt/wheels", "PYTHONDONTWRITEBYTECODE": "1", "HOME": "/app"},
     )
-    calls = []
-    monkeypatch.setattr(commands, "run", lambda argv, env, **kw: calls.append((argv, env)) or commands.Result(0, []))
-    dependencies.pip_install(ctx, ctx.build_dir / "requirements.txt")
-    argv, env = calls[0]
+    argv = dependencies.pip_install_argv(ctx, ctx.build_dir / "requirements.txt")
+    env = dependencies.build_env.for_app(ctx)
     assert argv == [
         "/app/.heroku/python/bin/python", "-m", "pip", "install", "-r", "requirements.txt",
         "--no-warn-script-location", "--progress-bar", "off", "--exists-action", "w", "--src", "/app/.heroku/src",
@@ -74,13 +51,17 @@ def test_pip_install_argv_and_environment(tmp_path, monkeypatch):
 
 def test_pip_failure_is_explained_without_traceback(tmp_path, monkeypatch):
     ctx = make_context(tmp_path)
-    tail = ["ERROR: Could not find a version that satisfies the requirement Djangoo==9",
+    (ctx.build_dir / "requirements.txt").write_text("Djangoo==9\n")
+    tail = ["ERROR: Could not find a version that satisfies the requirement Djangoo==9 (from versions: none)",
             "ERROR: No matching distribution found for Djangoo==9"]
     monkeypatch.setattr(commands, "run", lambda argv, env, **kw: commands.Result(1, tail))
-    with pytest.raises(dependencies.DependenciesError) as caught:
-        dependencies.pip_install(ctx, ctx.build_dir / "requirements.txt")
-    assert caught.value.reason == "dependencies::pip-failed"
-    assert "Djangoo==9" in caught.value.body
+    files = dependencies.RequirementsFiles.__new__(dependencies.RequirementsFiles)
+    files.installer = "pip"
+    with pytest.raises(DependenciesError) as caught:
+        files._install_requirements(ctx, None, None, ctx.build_dir / "requirements.txt", "3.12.1")
+    assert caught.value.reason == "dependencies::package-not-found"
+    assert caught.value.title == "The package Djangoo isn't on the package index."
+    assert "Traceback" not in caught.value.body
 
 
 def test_credentials_in_child_output_are_redacted():
@@ -107,6 +88,70 @@ def test_fix_build_paths_rewrites_the_build_dir_to_app(tmp_path):
     (site / "__editable__.mylib.pth").write_text(f"{ctx.build_dir}/src\n")
     (ctx.python_home / "bin").mkdir()
     (ctx.python_home / "bin" / "tool").write_text(f"#!{ctx.build_dir}/.heroku/python/bin/python\n")
-    dependencies.fix_build_paths(ctx)
+    environment.fix_build_paths(ctx)
     assert (site / "__editable__.mylib.pth").read_text() == "/app/src\n"
     assert (ctx.python_home / "bin" / "tool").read_text() == "#!/app/.heroku/python/bin/python\n"
+
+
+def test_inspect_script_needs_no_pip_to_list_what_is_installed(tmp_path):
+    # uv, Poetry and Pipenv environments have no pip: listing must not import it.
+    bare = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    completed = subprocess.run([str(bare / "bin" / "python"), "-I", str(INSPECT), "null"], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout) == {"installed": {}, "needed": None}
+
+
+def test_the_closure_keeps_the_buildpacks_own_tools():
+    completed = subprocess.run([sys.executable, "-I", str(INSPECT), json.dumps(["pytest"]), json.dumps(["pip", "setuptools"])],
+                               capture_output=True, text=True)
+    needed = set(json.loads(completed.stdout)["needed"])
+    assert {"pip", "setuptools", "pytest"} <= needed
+
+
+@pytest.mark.parametrize(
+    "python, kept",
+    [
+        ("3.9.18", {"pip": "25.3", "setuptools": "70.3.0"}),
+        ("3.12.1", {"pip": "26.3", "setuptools": "70.3.0"}),
+        ("3.13.0", {"pip": "26.3"}),
+        ("3.14.7", {"pip": "26.3"}),
+    ],
+)
+def test_setuptools_is_kept_up_to_python_3_12(python, kept):
+    assert dependencies.kept_tools(python) == kept
+
+
+@pytest.mark.parametrize(
+    "requested, files, expected",
+    [
+        (None, {"requirements.txt": "django==5.2.8\n"}, ("uv", None)),
+        ("pip", {"requirements.txt": "django==5.2.8\n"}, ("pip", None)),
+        (" UV ", {"requirements.txt": "--pre\ndjango\n"}, ("uv", None)),
+        (None, {"requirements.txt": "--pre\ndjango\n"}, ("pip", "requirements.txt uses --pre, which uv does not support")),
+        (None, {"requirements.txt": "-r base.txt\n", "base.txt": "six --global-option=x\n"},
+         ("pip", "base.txt gives a requirement the option --global-option, which uv does not support")),
+    ],
+)
+def test_the_installer_is_uv_unless_asked_or_a_file_needs_pip(tmp_path, requested, files, expected):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert dependencies.choose_installer(requested, [tmp_path / "requirements.txt"]) == expected
+
+
+def test_an_unknown_installer_is_an_error():
+    with pytest.raises(DependenciesError) as caught:
+        dependencies.choose_installer("pipx", [])
+    assert caught.value.reason == "dependencies::unknown-installer"
+    assert "'pipx'" in caught.value.body
+
+
+def test_setuptools_and_uv_are_part_of_the_cache_identity_but_not_the_installer(tmp_path):
+    ctx = make_context(tmp_path)
+    (ctx.build_dir / "requirements.txt").write_text("six\n")
+    files = dependencies.RequirementsFiles(ctx)
+    assert files.tools("3.12.1") == {"pip": "26.3", "setuptools": "70.3.0", "uv": tool_versions.UV}
+    ctx.config_vars["PYTHON_INSTALLER"] = "pip"
+    pip_only = dependencies.RequirementsFiles(ctx)
+    assert pip_only.installer == "pip"
+    assert pip_only.tools("3.13.0") == {"pip": "26.3", "uv": tool_versions.UV}, "a switch of installer syncs"

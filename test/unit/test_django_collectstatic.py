@@ -92,7 +92,7 @@ def test_falls_back_to_the_source_when_settings_cannot_be_imported(tmp_path, cap
     shutil.copytree(FIXTURES / "django_tutorial", build_dir)
     app = project.find(make_ctx(build_dir), INSTALLED)
     assert app.introspection == "source"
-    assert app.settings_error == {"type": "ModuleNotFoundError",
+    assert app.settings_error == {"type": "ModuleNotFoundError", "message": "No module named 'dj_database_url'",
                                   "location": {"file": "portfolio/settings.py", "line": 5}}
     assert (app.wsgi_application, app.wsgi_source) == ("portfolio.wsgi.application", "WSGI_APPLICATION")
     assert app.staticfiles_installed is True

@@ -11,11 +11,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
 from buildpack import commands
+from buildpack.django import process
 from buildpack.django import project as django_step
 from buildpack.django import settings_advice as advice
 from buildpack.context import Context
@@ -36,7 +37,7 @@ DJANGO_PYTHON = django_python()
 
 CLEAN: Dict[str, Any] = {
     "error": None,
-    "setup_error": None,
+    "startup_error": None,
     "django_version": "5.2.8",
     "debug": False,
     "allowed_hosts": [".herokuapp.com"],
@@ -48,7 +49,7 @@ CLEAN: Dict[str, Any] = {
     "staticfiles_backend": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     "wsgi_mentions_whitenoise": False,
     "console_errors": True,
-    "deploy_checks": [],
+    "system_checks": [],
 }
 
 
@@ -232,9 +233,12 @@ def test_every_finding_has_numbered_fixes():
     broken = facts(debug=False, allowed_hosts=[], database_engines={"default": "django.db.backends.sqlite3"},
                    secret_key={"length": 0}, middleware=[], staticfiles_backend=None, console_errors=False)
     found = advice.evaluate(broken, set(), {"django-heroku": "0.3.1"})
-    found.append(advice.deploy_errors_finding([{"id": "fields.E304", "level": 40}]))
+    found.extend(advice.check_errors_findings([{"id": "fields.E304", "level": 40, "deploy": False},
+                                               {"id": "mail.E001", "level": 40, "deploy": True}]))
     found.append(advice.debug_finding(facts(debug=True)))
-    assert len(found) == 8 and None not in found
+    found.append(advice.startup_finding({"startup_error": {"type": "NameError", "message": "name 'x' is not defined",
+                                                           "location": {"file": "a/urls.py", "line": 3}}}))
+    assert len(found) == 10 and None not in found
     for finding in found:
         assert finding.title.endswith(".")
         assert "To fix it" in finding.body
@@ -269,11 +273,36 @@ def test_deploy_check_summary(issues, expected):
         assert len(lines) == len(expected) + 1
 
 
-def test_deploy_check_errors_get_a_warning_block():
-    assert advice.deploy_errors_finding([{"id": "security.W018", "level": 30}]) is None
-    found = advice.deploy_errors_finding([{"id": "fields.E304", "level": 40}, {"id": "x.C1", "level": 50}])
-    assert found.slug == "checks::check-deploy-errors"
-    assert "fields.E304, x.C1" in found.body
+def test_only_ordinary_check_errors_are_said_to_stop_migrate():
+    assert advice.check_errors_findings([{"id": "security.W018", "level": 30, "deploy": True}]) == []
+    blocking, deploy_only = advice.check_errors_findings([
+        {"id": "fields.E304", "level": 40, "deploy": False}, {"id": "x.C1", "level": 50, "deploy": False},
+        {"id": "mail.E001", "level": 40, "deploy": True},
+    ])
+    assert blocking.slug == "checks::system-check-errors"
+    assert blocking.title == "Django's system checks report errors: fields.E304, x.C1."
+    assert "`manage.py migrate` refuses to run" in blocking.body
+    assert deploy_only.slug == "checks::deploy-check-errors"
+    assert deploy_only.title == "manage.py check --deploy reports errors: mail.E001."
+    assert "refuse" not in deploy_only.body and "do\nnot stop `migrate`" in deploy_only.body
+
+
+def test_django_that_cannot_start_is_named_with_its_file_and_line():
+    found = advice.startup_finding({
+        "startup_error": {"type": "NameError", "message": "name 'extra' is not defined TOKEN-123456789",
+                          "location": {"file": "shop/urls.py", "line": 5}},
+        "startup_stage": "loading the URL configuration (ROOT_URLCONF)", "root_urlconf": "shop.urls",
+    }, mask=lambda text: text.replace("TOKEN-123456789", "****"))
+    assert found.title == "Django cannot start: NameError in shop/urls.py, line 5."
+    assert found.body.splitlines()[:3] == [
+        "Loading the URL configuration (ROOT_URLCONF 'shop.urls') failed:",
+        "    NameError: name 'extra' is not defined ****",
+        "    at shop/urls.py, line 5",
+    ]
+    assert "The release phase (`manage.py migrate`) and every web request will" in found.body
+    assert advice.startup_finding({"startup_error": None}) is None
+    bare = advice.startup_finding({"startup_error": {"type": "RuntimeError", "location": None}})
+    assert bare.title == "Django cannot start: RuntimeError."
 
 
 @pytest.mark.parametrize(
@@ -297,18 +326,25 @@ def run_script(module: str, config: Dict[str, str]) -> Dict[str, Any]:
     return json.loads(_run_script(module, json.dumps(config, sort_keys=True)))  # a fresh copy per test
 
 
+def ask_process(module: str, config: Dict[str, str], names: List[str]) -> Tuple[Dict[str, Any], str]:
+    """The build's Django process asked for the checks: (facts, everything it printed)."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "DJANGO_SETTINGS_MODULE": f"site_config.{module}", **config}
+    options = json.dumps({"manage_py": "manage.py", "config_var_names": names})
+    child = commands.Conversation([DJANGO_PYTHON, str(process.SCRIPT), options], env, cwd=FIXTURE)
+    lines: List[str] = []
+    assert child.wait_for("inspected", 60, lines.append) is not None
+    child.send({"run": "checks"})
+    answer = child.wait_for("checks", 60, lines.append)
+    assert child.finish(30) == 0
+    assert answer is not None, lines
+    return answer["facts"], "\n".join(lines)
+
+
 @functools.lru_cache(maxsize=None)
 def _run_script(module: str, config_json: str) -> str:
     """Django starts in about a second: each settings module and config runs once per session."""
     config = json.loads(config_json)
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "DJANGO_SETTINGS_MODULE": f"site_config.{module}", **config}
-    names = sorted(set(config) | {"DJANGO_SETTINGS_MODULE"})
-    completed = subprocess.run([DJANGO_PYTHON, str(advice.CHECK_SCRIPT), json.dumps(names)], cwd=FIXTURE, env=env,
-                               capture_output=True, text=True, check=False)
-    assert completed.returncode == 0, completed.stderr
-    found = commands.last_json_object(completed.stdout)
-    assert found is not None, completed.stdout
-    return json.dumps(found)
+    return json.dumps(ask_process(module, config, sorted(set(config) | {"DJANGO_SETTINGS_MODULE"}))[0])
 
 
 @pytest.mark.parametrize(
@@ -331,7 +367,7 @@ def _run_script(module: str, config_json: str) -> str:
 )
 def test_fixture_settings(module, config, expected):
     found = run_script(module, config)
-    assert found["error"] is None and found["setup_error"] is None
+    assert found["error"] is None and found["startup_error"] is None
     assert slugs(advice.evaluate(found, set(config), {"django": found["django_version"]})) == expected
 
 
@@ -340,26 +376,24 @@ def test_sqlite_fixture_without_database_url():
     assert slugs(advice.evaluate(found, {"SECRET_KEY"}, {})) == ["checks::sqlite"]
 
 
-def test_script_reports_the_deploy_checks():
-    assert run_script("settings", GOOD_CONFIG)["deploy_checks"] == []
-    assert run_script("debug_on", GOOD_CONFIG)["deploy_checks"] == [{"id": "security.W018", "level": 30}]
+def test_script_reports_the_deploy_checks_marked_deploy_only():
+    assert run_script("settings", GOOD_CONFIG)["system_checks"] == []
+    assert run_script("debug_on", GOOD_CONFIG)["system_checks"] == [
+        {"id": "security.W018", "level": 30, "deploy": True}]
 
 
 def test_script_describes_the_secret_key_without_its_value():
-    completed = subprocess.run(
-        [DJANGO_PYTHON, str(advice.CHECK_SCRIPT), json.dumps(["SECRET_KEY", "DATABASE_URL"])], cwd=FIXTURE,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "site_config.settings", **GOOD_CONFIG},
-        capture_output=True, text=True, check=True)
-    assert GOOD_KEY not in completed.stdout + completed.stderr
-    assert "hunter2" not in completed.stdout + completed.stderr
-    key = commands.last_json_object(completed.stdout)["secret_key"]
-    assert key == {"length": len(GOOD_KEY), "unique_characters": len(set(GOOD_KEY)), "insecure_prefix": False,
-                   "from_config_var": True}
+    found, printed = ask_process("settings", GOOD_CONFIG, ["SECRET_KEY", "DATABASE_URL"])
+    assert GOOD_KEY not in printed + json.dumps(found)
+    assert "hunter2" not in printed + json.dumps(found)
+    assert found["secret_key"] == {"length": len(GOOD_KEY), "unique_characters": len(set(GOOD_KEY)),
+                                   "insecure_prefix": False, "from_config_var": True}
 
 
 def test_script_reports_an_import_error_by_type_only():
     found = run_script("settings", {"DATABASE_URL": "postgres://u:p@h/d"})  # no SECRET_KEY: os.environ[...] fails
-    assert found["error"] == {"type": "KeyError"}
+    assert found["error"]["type"] == "KeyError"
+    assert "message" not in found["error"]  # a KeyError's message is a value's name or the value itself
     assert "secret_key" not in found
 
 
@@ -380,15 +414,19 @@ def step_ctx(tmp_path, monkeypatch):
     return make
 
 
-def fixture_app() -> django_step.DjangoApp:
-    return django_step.DjangoApp(manage_py=FIXTURE / "manage.py", project_dir=".", settings_module="site_config.settings")
+def fixture_app(ctx: Context) -> django_step.DjangoApp:
+    """The fixture app, its Django process started and asked about the settings (as compile does)."""
+    app = django_step.DjangoApp(manage_py=FIXTURE / "manage.py", project_dir=".",
+                                settings_module="site_config.settings")
+    django_step.ask_django(ctx, app)
+    return app
 
 
 def test_step_warns_with_fixes_and_never_prints_the_secret_key(step_ctx, capsys):
     short_key = "sh0rt-s3cret-valu3"
     ctx = step_ctx({"SECRET_KEY": short_key, "DATABASE_URL": "postgres://user:hunter2@db:5432/app",
                     "DJANGO_SETTINGS_MODULE": "site_config.debug_on"})
-    found = advice.run(ctx, fixture_app(), {"django": "5.2.8", "django-heroku": "0.3.1"})
+    found = advice.run(ctx, fixture_app(ctx), {"django": "5.2.8", "django-heroku": "0.3.1"})
     out, err = capsys.readouterr()
     assert slugs(found) == ["checks::debug", "checks::secret-key", "checks::django-heroku"]
     assert out.splitlines() == [
@@ -405,7 +443,7 @@ def test_step_warns_with_fixes_and_never_prints_the_secret_key(step_ctx, capsys)
 
 def test_step_on_production_ready_settings(step_ctx, capsys):
     ctx = step_ctx(GOOD_CONFIG)
-    assert advice.run(ctx, fixture_app(), {"django": "5.2.8"}) == []
+    assert advice.run(ctx, fixture_app(ctx), {"django": "5.2.8"}) == []
     out, err = capsys.readouterr()
     assert out.splitlines()[-2:] == ["       manage.py check --deploy: no issues", "       No problems found"]
     assert err == ""
@@ -413,33 +451,51 @@ def test_step_on_production_ready_settings(step_ctx, capsys):
 
 def test_step_survives_settings_that_do_not_import(step_ctx, capsys):
     ctx = step_ctx({"DATABASE_URL": "postgres://u:p@h/d"})
-    assert advice.run(ctx, fixture_app(), {"django": "5.2.8"}) == []
+    assert advice.run(ctx, fixture_app(ctx), {"django": "5.2.8"}) == []
     out, _ = capsys.readouterr()
     assert "The settings could not be imported (KeyError); the checks were skipped" in out
 
 
-def test_step_passes_config_var_names_never_values(step_ctx, monkeypatch):
-    seen = {}
+class FakeConversation:
+    """A Django process that ends at once, without a word."""
 
-    class FakeBackground:
-        def __init__(self, argv, env, cwd=None):
-            seen["argv"] = list(argv)
+    seen: Dict[str, Any] = {}
 
-        def result(self):
-            return subprocess.CompletedProcess(seen["argv"], 1, stdout="", stderr="boom")
+    def __init__(self, argv, env, cwd=None):
+        FakeConversation.seen["argv"] = list(argv)
+        self.tail: List[str] = []
+        self.timed_out = False
 
-    monkeypatch.setattr(commands, "Background", FakeBackground)
+    def wait_for(self, kind, time_limit, on_line=None):
+        return None
+
+    def send(self, request):
+        pass
+
+    def finish(self, time_limit):
+        return 1
+
+
+def test_step_passes_config_var_names_never_values(step_ctx, monkeypatch, capsys):
+    monkeypatch.setattr(commands, "Conversation", FakeConversation)
     ctx = step_ctx({"SECRET_KEY": "v4lue-0f-the-key", "PATH": "/evil"})
-    assert advice.run(ctx, fixture_app(), {}) == []
-    assert json.loads(seen["argv"][-1]) == ["SECRET_KEY"]  # PATH is denylisted, values never on argv
-    assert not any("v4lue-0f-the-key" in part for part in seen["argv"])
+    assert advice.run(ctx, fixture_app(ctx), {}) == []
+    argv = FakeConversation.seen["argv"]
+    assert json.loads(argv[-1])["config_var_names"] == ["SECRET_KEY"]  # PATH is denylisted, values never on argv
+    assert not any("v4lue-0f-the-key" in part for part in argv)
+    assert "The Django process ended before the checks could run (exit status 1); skipped" in capsys.readouterr().out
 
 
 def test_step_never_fails_the_build(step_ctx, monkeypatch, capsys):
     def broken(argv, env, cwd=None):
         raise OSError(2, "No such file or directory")
 
-    monkeypatch.setattr(commands, "Background", broken)
-    assert advice.start(step_ctx({}), fixture_app()) is None  # compile starts it before collectstatic
-    assert advice.run(step_ctx({}), fixture_app(), {}, None) == []
-    assert "The checks could not run (FileNotFoundError); skipped" in capsys.readouterr().out
+    monkeypatch.setattr(commands, "Conversation", broken)
+    assert advice.run(step_ctx({}), fixture_app(step_ctx({})), {}) == []
+    assert "The Django process ended before the checks could run (exit status 127); skipped" in capsys.readouterr().out
+
+
+def test_a_database_error_while_starting_is_not_said_to_stop_the_app():
+    # The build has no database; the dyno will: an URLconf that queries it at import is not broken.
+    assert advice.startup_finding({"startup_error": {"type": "OperationalError", "database": True,
+                                                     "location": None}}) is None

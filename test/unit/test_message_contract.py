@@ -43,7 +43,7 @@ MAX_COLUMNS = 78
 BODY_COLUMNS = MAX_COLUMNS - len(output.BLOCK_PREFIX)
 PLACEHOLDER = "X"  # a value interpolated into a message, counted as one character
 BLOCK_FUNCTIONS = {"warning", "error", "note"}
-PAIR_CONSTRUCTORS = {"Finding": 1, "Failure": 1}  # class name -> index of the title argument
+PAIR_CONSTRUCTORS = {"Finding": 1, "Failure": 1, "Diagnosis": 0}  # class name -> index of the title argument
 FORBIDDEN = ("To fix this", "To fix it,", "Couldn't", "couldn't")
 KNOWN_PAGES = {value for name, value in vars(errors).items() if name.startswith("DOCS_")}
 

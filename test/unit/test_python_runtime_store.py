@@ -147,12 +147,13 @@ def test_official_heroku_20_urls_and_requirements():
 
 
 @pytest.mark.parametrize("stack, arch, present, absent", [
-    ("heroku-24", "amd64", ["3.9.23", "3.12.11", "3.14.0", "3.12.0"], ["3.8.20", "3.12.12"]),
+    ("heroku-24", "amd64", ["3.9.23", "3.12.14", "3.14.7", "3.12.0"], ["3.8.20", "3.12.15", "3.14.8"]),
     ("heroku-22", "amd64", ["3.8.20", "3.14.0"], []),
     ("heroku-20", "amd64", ["3.8.20", "3.13.3"], ["3.13.4", "3.14.0"]),
-    ("heroku-24", "arm64", ["3.13.8"], ["3.8.20"]),
+    ("heroku-24", "arm64", ["3.13.15"], ["3.8.20"]),
+    ("heroku-26", "arm64", ["3.14.7"], ["3.9.23"]),
     ("heroku-22", "arm64", [], ["3.13.8"]),
-    ("heroku-26", "amd64", ["3.10.18"], ["3.9.23"]),
+    ("heroku-26", "amd64", ["3.10.21", "3.14.7"], ["3.9.23"]),
 ])
 def test_official_versions_per_stack(stack, arch, present, absent):
     versions = runtime_store.OfficialStore(BASE).available_versions(stack, arch)
@@ -167,7 +168,8 @@ def test_official_table_newest_patches():
     for version in official_versions.versions("heroku-24", "amd64"):
         major, minor, patch = (int(p) for p in version.split("."))
         newest[(major, minor)] = max(newest.get((major, minor), 0), patch)
-    assert newest == {(3, 9): 23, (3, 10): 18, (3, 11): 13, (3, 12): 11, (3, 13): 8, (3, 14): 0}
+    # What the official buildpack v351 (2026-08-18) serves.
+    assert newest == {(3, 9): 23, (3, 10): 21, (3, 11): 16, (3, 12): 14, (3, 13): 15, (3, 14): 7}
 
 
 def test_official_unknown_version_and_stack():

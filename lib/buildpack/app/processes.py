@@ -13,11 +13,16 @@ from pathlib import Path
 from typing import Collection, Dict, List, Optional, Tuple
 
 from buildpack import output
-from buildpack.source_files import refuse_link_outside
+from buildpack.app import procfile
+from buildpack.context import is_enabled
 from buildpack.errors import DOCS_PROCFILE, DOCS_RELEASE_PHASE
 
 PROCESSES_FILE = Path(".heroku") / "django-buildpack" / "processes.json"
 MIGRATE_COMMAND = "python manage.py migrate --noinput"
+# The config var that keeps the buildpack from writing a Procfile into the slug.
+DISABLE_PROCFILE = "DISABLE_DEFAULT_PROCFILE"
+# A 200k-line Procfile must not make a 12 MB log.
+ANNOUNCED_TYPES = 20
 
 
 @dataclass
@@ -191,18 +196,6 @@ def render_release_yaml(process_types: Dict[str, str], addons: List[str]) -> str
     return "\n".join(lines) + "\n"
 
 
-_PROCFILE_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")
-
-
-def parse_procfile(text: str) -> Dict[str, str]:
-    types = {}
-    for line in text.splitlines():
-        match = _PROCFILE_LINE.match(line.strip())
-        if match:
-            types[match.group(1)] = match.group(2).strip()
-    return types
-
-
 POSTGRES_DRIVERS = ("psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary", "psycopg-c")
 
 
@@ -211,7 +204,7 @@ def plan(build_dir: Path, django_app, installed: Dict[str, str]) -> ProcessPlan:
     result = ProcessPlan()
     if django_app is None:
         return result
-    procfile = read_procfile(build_dir)
+    declared = procfile.read(build_dir).process_types
     web = web_command(
         set(installed),
         django_app.project_dir,
@@ -223,7 +216,7 @@ def plan(build_dir: Path, django_app, installed: Dict[str, str]) -> ProcessPlan:
     result.reasons["web"] = web.reason
     result.process_types["release"] = release_command(django_app.project_dir)
     result.reasons["release"] = "migrations run in the release phase, never in the build"
-    if web.warning and "web" not in procfile:
+    if web.warning and "web" not in declared:
         result.warnings.append(web.warning)
     if any(driver in installed for driver in POSTGRES_DRIVERS):
         result.addons.append("heroku-postgresql")
@@ -240,32 +233,46 @@ def plan(build_dir: Path, django_app, installed: Dict[str, str]) -> ProcessPlan:
     return result
 
 
-def read_procfile(build_dir: Path) -> Dict[str, str]:
-    refuse_link_outside(build_dir, build_dir / "Procfile", "Procfile")
-    try:
-        return parse_procfile((build_dir / "Procfile").read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return {}
+def write_procfile(build_dir: Path, plan_: ProcessPlan, disabled: Optional[str]) -> bool:
+    """Write the defaults as the slug's Procfile when the app has none; True when written.
+
+    Heroku reads process types from the built slug's Procfile, and runs the
+    release phase only from there: without this, `release` would never run.
+    An app's own Procfile (even an unreadable one) is never touched.
+    """
+    path = build_dir / procfile.PROCFILE
+    if path.exists() or path.is_symlink() or not plan_.process_types:
+        return False
+    if is_enabled(disabled):
+        output.step(f"No Procfile written ({DISABLE_PROCFILE} is set to '{(disabled or '').strip()}')")
+        return False
+    path.write_text(render_procfile(plan_.process_types))
+    return True
 
 
-def effective(build_dir: Path, plan_: ProcessPlan) -> Dict[str, Tuple[str, str]]:
+def render_procfile(process_types: Dict[str, str]) -> str:
+    return "".join(f"{name}: {command}\n" for name, command in process_types.items())
+
+
+def effective(build_dir: Path, plan_: ProcessPlan, written: bool = False) -> Dict[str, Tuple[str, str]]:
     """type -> (command, source): the Procfile wins per type over the defaults."""
     merged = {name: (command, "buildpack default") for name, command in plan_.process_types.items()}
-    merged.update({name: (command, "Procfile") for name, command in read_procfile(build_dir).items()})
+    if not written:
+        merged.update({name: (command, "Procfile") for name, command in procfile.read(build_dir).process_types.items()})
     return merged
 
 
-def announce(build_dir: Path, plan_: ProcessPlan) -> None:
-    """List the effective process types and where each came from."""
+def announce(build_dir: Path, plan_: ProcessPlan, written: bool = False) -> None:
+    """List the effective process types and where each came from (a bounded list)."""
     for title, body in plan_.warnings:
         output.warning(title, body, DOCS_PROCFILE)
-    merged = effective(build_dir, plan_)
+    merged = effective(build_dir, plan_, written)
     if not merged:
         output.step("No process types: add a Procfile with a `web:` command")
         return
     output.step("Process types (a Procfile entry wins over the default of the same name):")
-    for name, (command, source) in merged.items():
-        output.detail(f"{name}: {command}")
+    for name, (command, source) in list(merged.items())[:ANNOUNCED_TYPES]:
+        output.detail(f"{name}: {procfile.quote(command)}")
         if source == "buildpack default":
             reason = plan_.reasons.get(name)
             output.detail(f"    (buildpack default: {reason})" if reason else "    (buildpack default)")
@@ -273,9 +280,14 @@ def announce(build_dir: Path, plan_: ProcessPlan) -> None:
             output.detail("    (from Procfile, instead of the buildpack default)")
         else:
             output.detail("    (from Procfile)")
+    if len(merged) > ANNOUNCED_TYPES:
+        output.detail(f"... and {len(merged) - ANNOUNCED_TYPES} more process types from the Procfile")
     if "web" not in merged:
         output.detail("(no web process: the app will not serve HTTP until a Procfile declares `web:`)")
-    if merged.get("release", ("", ""))[1] == "buildpack default":
+    if written:
+        output.step("No Procfile in the app: wrote one with the web and release defaults above")
+        output.detail(f"(Heroku runs the release phase only from the Procfile; {DISABLE_PROCFILE}=1 turns this off)")
+    elif merged.get("release", ("", ""))[1] == "buildpack default":
         output.note(
             "Run migrations in Heroku's release phase via your Procfile.",
             "The buildpack declares a default `release` process, but Heroku\n"

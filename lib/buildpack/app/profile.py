@@ -105,12 +105,24 @@ def path_exports(home: str) -> str:
     )
 
 
+def virtual_env_export(home: str) -> str:
+    """VIRTUAL_ENV names the installed environment, as an activated venv would.
+
+    Servers and tools read it to find the app's packages: uWSGI configs say
+    `virtualenv = $(VIRTUAL_ENV)` (uWSGI then uses it as Python's home, which
+    the runtime's prefix is), and so do many process managers. The app's own
+    config var wins.
+    """
+    return f'export VIRTUAL_ENV="${{VIRTUAL_ENV:-{home}/.heroku/python}}"\n'
+
+
 def render_profile() -> str:
     """The .profile.d script: `$HOME` stays literal so it expands on the dyno."""
     return (
         "# Written by the Django buildpack. Sourced by bash at dyno boot, after the\n"
         "# config vars are set: a value the app set always wins.\n"
         + path_exports("${HOME:-/app}")
+        + virtual_env_export("${HOME:-/app}")
         + _DEFAULTS
         + _GUNICORN
         + _WEB_CONCURRENCY
@@ -122,6 +134,7 @@ def render_export() -> str:
     return (
         "# Written by the Django buildpack for the next buildpack's compile.\n"
         + path_exports(str(APP_HOME))
+        + virtual_env_export(str(APP_HOME))
         + _DEFAULTS
     )
 

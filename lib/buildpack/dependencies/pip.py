@@ -1,193 +1,102 @@
-"""Installing the app's requirements with pip, and keeping the environment exact.
+"""requirements.txt (or requirements.in): installed with uv by default, or with pip.
 
-Three cases (cache.decide picks one):
-- fresh: a new runtime, pip, then `pip install -r requirements.txt`;
-- reuse: the requirements did not change: nothing runs, nothing is fetched;
-- sync: `pip install -r` over the cached environment, then every package
-  outside the requirements' dependency closure is uninstalled, so the result
-  is what a fresh build would install (exactly, for a complete == lock).
+- fresh: pip (and setuptools up to Python 3.12) first, then the requirements;
+- sync: the requirements installed over the cached environment, then every
+  package outside their dependency closure uninstalled, so the result is what a
+  fresh build would install (exactly, for a complete == lock).
+
+The installer: uv (much faster, same result for a pinned file) unless the
+config var PYTHON_INSTALLER=pip asks for pip, or a requirements file uses an
+option only pip understands: then pip, and a note says why. Both leave pip in
+the environment, so `pip` works in a one-off dyno as it does with the official
+buildpack.
 """
 from __future__ import annotations
 
-import json
-import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from buildpack import build_env, commands, output
-from buildpack.cache import Action
+from buildpack.cache import Action, BuildCache
 from buildpack.context import Context
-from buildpack.dependencies import requirements, tool_versions
+from buildpack.dependencies import environment, failures, pip_compile, requirements, sources, tool_versions, tools
+from buildpack.dependencies import uv as uv_tool
+from buildpack.dependencies.manager import PackageManager, describe_changes
 from buildpack.errors import DependenciesError
 
-INSPECT_SCRIPT = Path(__file__).resolve().parent / "scripts" / "inspect_env.py"
-LOCKFILE_EXPORTS = (
-    ("uv.lock", "uv export --no-hashes --format requirements-txt > requirements.txt"),
-    ("poetry.lock", "poetry export --without-hashes -o requirements.txt"),
-    ("Pipfile.lock", "pipenv requirements > requirements.txt"),
-    ("Pipfile", "pipenv requirements > requirements.txt"),
-    ("pyproject.toml", "uv export --no-hashes --format requirements-txt > requirements.txt"),
+INSTALLER_VAR = "PYTHON_INSTALLER"
+INSTALLERS = ("uv", "pip")
+FIX = (
+    "To fix it:\n1. Run `pip install -r requirements.txt` locally in a clean\n"
+    "   virtualenv with the same Python version and fix what fails.\n"
+    "2. Commit the corrected requirements and deploy again."
 )
 
 
-@dataclass
-class Environment:
-    """What is installed in the app's python: name -> version, and the closure needed."""
-
-    installed: Dict[str, str]
-    needed: Optional[List[str]]
-
-
-def unsupported_lockfile_error(build_dir: Path) -> Optional[DependenciesError]:
-    """An app with only a lockfile we do not install yet gets told how to export one."""
-    for name, command in LOCKFILE_EXPORTS:
-        path = build_dir / name
-        if not path.is_file():
-            continue
-        if name == "pyproject.toml" and not _declares_dependencies(path):
-            continue
-        return DependenciesError(
-            f"The app's dependencies are in {name}, which is not supported yet.",
-            f"Found {name} but no requirements.txt in the root of the app.\n\n"
-            "This buildpack installs dependencies from requirements.txt (or\n"
-            "compiles requirements.in with pip-tools).\n\n"
-            "To fix it:\n"
-            f"1. Export a requirements.txt:\n   {command}\n"
-            "2. Commit it:\n   git add requirements.txt && git commit -m 'Add requirements.txt'\n"
-            "3. Deploy again.",
-            reason="dependencies::lockfile-unsupported",
-        )
-    return None
+def choose_installer(requested: Optional[str], files: List[Path]) -> Tuple[str, Optional[str]]:
+    """(installer, why pip although uv is the default) for these requirements files."""
+    if requested is not None and requested.strip():
+        name = requested.strip().lower()
+        if name not in INSTALLERS:
+            raise DependenciesError(
+                f"Unknown installer in {INSTALLER_VAR}.",
+                f"{INSTALLER_VAR} is {output.quote(requested.strip())}.\n\n"
+                f"To fix it: set it to uv or pip, or unset it (uv is the default).",
+                reason="dependencies::unknown-installer",
+            )
+        return name, None
+    for path in files:
+        reason = uv_tool.unsupported_option(path)
+        if reason:
+            return "pip", reason
+    return "uv", None
 
 
-def _declares_dependencies(pyproject: Path) -> bool:
-    text = pyproject.read_text(encoding="utf-8", errors="replace")
-    return bool(re.search(r"^\s*dependencies\s*=\s*\[\s*[^\]\s]", text, re.MULTILINE)) or "[tool.poetry.dependencies]" in text
-
-
-def bundled_pip_wheel(python_home: Path) -> Optional[Path]:
-    """The pip wheel that ships inside the runtime's ensurepip (works offline)."""
-    for wheel in sorted(python_home.glob("lib/python3*/ensurepip/_bundled/pip-*.whl")):
-        return wheel
-    return None
-
-
-def install_pip(ctx: Context, python_version: str) -> None:
-    version = tool_versions.pip_version(python_version)
-    wheel = bundled_pip_wheel(ctx.python_home)
-    if wheel is None:
-        raise DependenciesError(
-            "The Python runtime has no ensurepip module to install pip from.",
-            f"Looked for ensurepip's bundled pip wheel in {ctx.python_home}/lib.\n\n"
-            "The runtime archive is incomplete. Rebuild the runtime store\n"
-            "(`make runtimes`) or point PYTHON_RUNTIMES_URL at a complete one.",
-            reason="dependencies::no-pip",
-        )
-    output.step(f"Installing pip {version}")
-    env = build_env.for_app(ctx)
-    # Run pip from the bundled wheel (a zip pip can run from) to install the pinned pip.
-    argv = [str(ctx.app_python), str(wheel / "pip"), "install", "--quiet", "--no-warn-script-location", f"pip=={version}"]
-    result = commands.run(argv, env, cwd=ctx.build_dir)
-    if not result.ok:
-        raise DependenciesError(
-            f"Could not install pip {version}.",
-            "pip's output ends with:\n\n" + "\n".join(result.tail[-15:]) + "\n\n"
-            "This is usually a network problem reaching the package index: try\n"
-            "again.",
-            reason="dependencies::pip-install",
-        )
+def kept_tools(python_version: str) -> Dict[str, str]:
+    """The buildpack's own packages in a requirements environment: name -> pinned version."""
+    kept = {"pip": tool_versions.pip_version(python_version)}
+    setuptools = tool_versions.setuptools_version(python_version)
+    if setuptools:
+        kept["setuptools"] = setuptools
+    return kept
 
 
 def _pip_line_filter(line: str) -> Optional[str]:
     # The "Requirement already satisfied" flood says nothing a user needs.
-    return None if line.startswith("Requirement already satisfied") else line
+    return None if line.startswith("Requirement already satisfied") else failures.shorten(line)
 
 
-def pip_install(ctx: Context, requirements_file: Path) -> None:
+def install_pip(ctx: Context, python_version: str) -> None:
+    """pip (and setuptools) at their pinned versions, with the pip wheel the runtime bundles."""
+    kept = kept_tools(python_version)
+    wheel = environment.bundled_pip_wheel(ctx.python_home)
+    output.step("Installing " + " and ".join(f"{name} {version}" for name, version in kept.items()))
     env = build_env.for_app(ctx)
-    argv = [
-        str(ctx.app_python), "-m", "pip", "install", "-r", relative_to_build(ctx, requirements_file),
+    # Run pip from the bundled wheel (a zip pip can run from) to install the pinned pip.
+    argv = [str(ctx.app_python), str(wheel / "pip"), "install", "--quiet", "--no-warn-script-location",
+            *(f"{name}=={version}" for name, version in kept.items())]
+    result = commands.run(argv, env, cwd=ctx.build_dir)
+    if not result.ok:
+        raise failures.tool_install_error("pip", kept["pip"], result.text, python_version, ctx.pip_config_vars())
+
+
+def pip_install_argv(ctx: Context, requirements_file: Path) -> List[str]:
+    return [
+        str(ctx.app_python), "-m", "pip", "install", "-r", environment.relative_to_build(ctx, requirements_file),
         "--no-warn-script-location", "--progress-bar", "off", "--exists-action", "w",
         "--src", str(ctx.app_python_home.parent / "src"),
     ]
-    result = commands.run(argv, env, cwd=ctx.build_dir, filter_line=_pip_line_filter)
-    if not result.ok:
-        raise DependenciesError(
-            f"Could not install the packages in {requirements_file.name}.",
-            "pip failed; the end of its output is above.\n\n" + explain_pip_failure(result.text),
-            reason="dependencies::pip-failed",
-        )
 
 
-def relative_to_build(ctx: Context, path: Path) -> str:
-    """Paths in pip's output read better relative to the app (pip runs from the build dir)."""
-    try:
-        return str(path.relative_to(ctx.build_dir))
-    except ValueError:
-        return str(path)
-
-
-def explain_pip_failure(text: str) -> str:
-    """Turn the usual pip failures into a fix the user can apply."""
-    if "pg_config executable not found" in text:
-        return (
-            "psycopg2 (built from source) needs PostgreSQL's pg_config.\n\n"
-            "To fix it:\n1. Use psycopg2-binary or psycopg[binary] instead, or\n"
-            "2. Add a buildpack that provides libpq-dev before this one."
-        )
-    if "No matching distribution found" in text or "Could not find a version" in text:
-        match = re.search(r"No matching distribution found for (\S+)", text)
-        what = match.group(1) if match else "a requirement"
-        return (
-            f"pip could not find {what} for this Python version.\n\n"
-            "To fix it:\n1. Check the name and version in requirements.txt (typos?).\n"
-            "2. Check the package supports this Python version.\n"
-            "3. For a private index, set PIP_INDEX_URL or PIP_EXTRA_INDEX_URL as a config var."
-        )
-    if "ResolutionImpossible" in text or "conflicting dependencies" in text:
-        return (
-            "The requirements conflict with each other.\n\n"
-            "To fix it:\n1. Loosen or align the pins pip names above.\n"
-            "2. Regenerate the lock with pip-compile and commit it."
-        )
-    return (
-        "To fix it:\n1. Run `pip install -r requirements.txt` locally in a clean\n"
-        "   virtualenv with the same Python version and fix what fails.\n"
-        "2. Commit the corrected requirements and deploy again."
-    )
-
-
-def inspect(ctx: Context, top_level: Optional[List[str]]) -> Environment:
-    env = build_env.for_app(ctx)
-    argv = [str(ctx.app_python), "-I", str(INSPECT_SCRIPT), json.dumps(top_level)]
-    completed = commands.capture_stdout(argv, env, cwd=ctx.build_dir)
-    if completed.returncode != 0:
-        raise DependenciesError(
-            "Could not list the installed packages.",
-            completed.stderr.strip()[-2000:],
-            reason="dependencies::inspect",
-        )
-    report = json.loads(completed.stdout)
-    return Environment(installed=report["installed"], needed=report["needed"])
-
-
-def remove_extras(ctx: Context, environment: Environment) -> List[str]:
-    """Uninstall what is installed but outside the requirements' closure."""
-    if environment.needed is None:
-        return []
-    needed = set(environment.needed)
-    extras = sorted(name for name in environment.installed if name not in needed)
-    uninstall(ctx, extras)
-    return extras
-
-
-def uninstall(ctx: Context, names: List[str]) -> None:
+def uninstall(ctx: Context, names: List[str], uv: Optional[Path] = None) -> None:
     if not names:
         return
     env = build_env.for_app(ctx)
-    result = commands.run([str(ctx.app_python), "-m", "pip", "uninstall", "--yes", *names], env, cwd=ctx.build_dir)
+    if uv is not None:
+        argv = uv_tool.pip_uninstall_argv(uv, ctx, names)
+    else:
+        argv = [str(ctx.app_python), "-m", "pip", "uninstall", "--yes", *names]
+    result = commands.run(argv, env, cwd=ctx.build_dir)
     if not result.ok:
         raise DependenciesError(
             "Could not uninstall packages that are no longer required.",
@@ -196,72 +105,110 @@ def uninstall(ctx: Context, names: List[str]) -> None:
         )
 
 
-def describe_changes(before: Dict[str, str], after: Dict[str, str]) -> str:
-    installed = sorted(name for name, version in after.items() if before.get(name) != version)
-    removed = sorted(name for name in before if name not in after)
-    text = f"Synced: {len(installed)} installed, {len(removed)} removed"
-    if installed or removed:
-        names = [f"+{n}=={after[n]}" for n in installed] + [f"-{n}" for n in removed]
-        text += " (" + ", ".join(names[:12]) + (", ..." if len(names) > 12 else "") + ")"
-    return text
+class RequirementsFiles(PackageManager):
+    name = "pip"
+    title = "pip"
 
+    def __init__(self, ctx: Context, for_ci: bool = False) -> None:
+        self.sources = sources.find(ctx, for_ci)
+        self.installer, self.pip_reason = choose_installer(ctx.setting(INSTALLER_VAR), self.sources)
 
-def install(
-    ctx: Context, requirements_file: Optional[Path], action: Action, known: Optional[Dict[str, str]] = None
-) -> Dict[str, str]:
-    """Install the requirements (fresh or sync; reuse installs nothing) and return what is
-    installed, name -> version. `known` is what the cache says the environment holds.
-    No requirements file means no packages: a sync then removes all but pip."""
-    if action == Action.REUSE:
-        return known if known is not None else inspect(ctx, None).installed
-    top = requirements.top_level(requirements_file) if requirements_file is not None else []
-    before: Dict[str, str] = {}
-    if action == Action.SYNC:
-        before = known if known is not None else inspect(ctx, None).installed
-    if requirements_file is not None:
-        output.step(f"Installing requirements with pip (from {requirements_file.name})")
-        if action == Action.SYNC and top is None:
-            # A requirement pip names only once it is built (a path, a URL without #egg=):
-            # the closure of what is needed cannot be known, so nothing would ever be
-            # removed. Start from an empty environment instead.
-            output.detail("Some requirements have no name (a path or a URL without #egg=): reinstalling every package")
-            uninstall(ctx, sorted(name for name in before if name != "pip"))
-        pip_install(ctx, requirements_file)
-    environment = inspect(ctx, top)
-    removed = remove_extras(ctx, environment) if action == Action.SYNC else []
-    after = {name: version for name, version in environment.installed.items() if name not in removed}
-    if action == Action.SYNC:
+    def files(self) -> List[str]:
+        return [path.name for path in self.sources]
+
+    def tools(self, python_version: str) -> Dict[str, str]:
+        # Not which installer: for the same requirements uv and pip leave the same set, so
+        # a switch (PYTHON_INSTALLER, or a pip-only option) syncs rather than starts over.
+        return {**kept_tools(python_version), "uv": tool_versions.UV}
+
+    def fingerprint(self, ctx: Context) -> str:
+        return sources.fingerprint(ctx, self.sources)
+
+    def install(self, ctx: Context, build_cache: BuildCache, python_version: str, action: Action,
+                known: Optional[Dict[str, str]]) -> Dict[str, str]:
+        if action == Action.REUSE:
+            # A requirements.in is still compiled (from the cache, offline): the slug's
+            # requirements.txt is the compiled lock, whatever the cache holds.
+            self._prepare(ctx, build_cache, python_version)
+        return super().install(ctx, build_cache, python_version, action, known)
+
+    def install_fresh(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Dict[str, str]:
+        self._note_installer()
+        uv = tools.uv_binary(build_cache) if self.installer == "uv" else None
+        if uv is not None:
+            kept = kept_tools(python_version)
+            output.step("Installing " + " and ".join(f"{name} {version}" for name, version in kept.items()))
+            self._run_uv(ctx, build_cache, uv, None, [f"{n}=={v}" for n, v in kept.items()], python_version)
+        else:
+            install_pip(ctx, python_version)
+        requirements_file = self._prepare(ctx, build_cache, python_version)
+        if requirements_file is not None:
+            self._install_requirements(ctx, build_cache, uv, requirements_file, python_version)
+        return environment.inspect(ctx, None).installed
+
+    def sync(self, ctx: Context, build_cache: BuildCache, python_version: str,
+             known: Optional[Dict[str, str]]) -> Dict[str, str]:
+        self._note_installer()
+        before = known if known is not None else environment.inspect(ctx, None).installed
+        uv = tools.uv_binary(build_cache) if self.installer == "uv" else None
+        requirements_file = self._prepare(ctx, build_cache, python_version)
+        top = requirements.top_level(requirements_file) if requirements_file is not None else []
+        keep = sorted(kept_tools(python_version))
+        if requirements_file is not None:
+            if top is None:
+                # A requirement the installer names only once it is built (a path, a URL
+                # without #egg=): the closure of what is needed cannot be known, so nothing
+                # would ever be removed. Start from an empty environment instead.
+                output.detail("Some requirements have no name (a path or a URL without #egg=): "
+                              "reinstalling every package")
+                uninstall(ctx, sorted(name for name in before if name not in keep), uv)
+            self._install_requirements(ctx, build_cache, uv, requirements_file, python_version)
+        current = environment.inspect(ctx, top, keep)
+        extras = sorted(name for name in current.installed if current.needed is not None
+                        and name not in set(current.needed))
+        uninstall(ctx, extras, uv)
+        after = {name: version for name, version in current.installed.items() if name not in extras}
         output.detail(describe_changes(before, after))
-    return after
+        return after
 
+    def _note_installer(self) -> None:
+        if self.pip_reason:
+            output.note(
+                "Installing with pip instead of uv.",
+                f"{self.pip_reason}, so pip installs\n"
+                "the requirements (uv is the default installer: it is faster).\n\n"
+                f"To use uv: remove that option. To choose pip and silence this note:\n"
+                f"set the config var {INSTALLER_VAR}=pip.",
+            )
 
-def fix_build_paths(ctx: Context) -> None:
-    """Rewrite the build dir's path to /app where pip baked it in (editable installs, .pth)."""
-    old = str(ctx.build_dir)
-    new = "/app"
-    if old == new:
-        return
-    site_packages = list(ctx.python_home.glob("lib/python3*/site-packages"))
-    candidates: List[Path] = []
-    for directory in site_packages:
-        candidates.extend(directory.glob("*.pth"))
-        candidates.extend(directory.glob("*.egg-link"))
-        candidates.extend(directory.glob("*.dist-info/direct_url.json"))
-        candidates.extend(directory.glob("__editable__*.py"))
-    candidates.extend(p for p in (ctx.python_home / "bin").glob("*") if p.is_file() and not p.is_symlink())
-    for path in candidates:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if old.encode() in data and b"\0" not in data[:1024]:
-            replace_file(path, data.replace(old.encode(), new.encode()))
+    def _prepare(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Optional[Path]:
+        if not self.sources:
+            output.step("No requirements.txt: no packages to install")
+            return None
+        return pip_compile.prepare(ctx, self.sources, build_cache, python_version)
 
+    def _install_requirements(self, ctx: Context, build_cache: BuildCache, uv: Optional[Path],
+                              requirements_file: Path, python_version: str) -> None:
+        output.step(f"Installing requirements with {self.installer} (from {requirements_file.name})")
+        if uv is not None:
+            self._run_uv(ctx, build_cache, uv, requirements_file, [], python_version)
+            return
+        result = commands.run(pip_install_argv(ctx, requirements_file), build_env.for_app(ctx), cwd=ctx.build_dir,
+                              filter_line=_pip_line_filter)
+        if not result.ok:
+            raise failures.install_error(f"installing {requirements_file.name} with pip", result.text,
+                                         python_version, ctx.pip_config_vars(), FIX)
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Write a new file and rename it over the old one: never write into a file in place,
-    because the cached environment shares its files with the build (hard links)."""
-    partial = path.with_name(path.name + ".buildpack-tmp")
-    partial.write_bytes(data)
-    os.chmod(partial, path.stat().st_mode & 0o7777)
-    os.replace(partial, path)
+    def _run_uv(self, ctx: Context, build_cache: BuildCache, uv: Path, requirements_file: Optional[Path],
+                packages: List[str], python_version: str) -> None:
+        argv = uv_tool.pip_install_argv(uv, ctx, requirements_file, packages)
+        indexes = uv_tool.describe_indexes(ctx.pip_config_vars())
+        if indexes:
+            # pip says where it looks ("Looking in indexes"); uv does not, so we do.
+            output.detail(indexes)
+        result = commands.run(argv, uv_tool.requirements_env(ctx, build_cache), cwd=ctx.build_dir,
+                              filter_line=failures.shorten)
+        if not result.ok:
+            what = requirements_file.name if requirements_file is not None else "pip"
+            raise failures.install_error(f"installing {what} with uv", result.text, python_version,
+                                         ctx.pip_config_vars(), FIX)

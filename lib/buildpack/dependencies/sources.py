@@ -7,11 +7,11 @@ from typing import List
 from buildpack.source_files import app_file
 from buildpack.context import Context
 from buildpack.errors import DependenciesError
-from buildpack.dependencies import pip, pip_compile, requirements
+from buildpack.dependencies import pip_compile, requirements
 
 
 def find(ctx: Context, for_ci: bool) -> List[Path]:
-    """requirements.txt (or requirements.in), plus test requirements for CI; lockfile-only apps fail."""
+    """requirements.txt (or requirements.in), plus test requirements for CI; none: no packages."""
     # A requirements.txt that is a directory or a broken link is an error, not "no
     # requirements": that would uninstall every package and cache the empty environment.
     txt = app_file(ctx.build_dir, "requirements.txt")
@@ -22,9 +22,6 @@ def find(ctx: Context, for_ci: bool) -> List[Path]:
     elif source is not None:
         found = [source]
     else:
-        error = pip.unsupported_lockfile_error(ctx.build_dir)
-        if error is not None:
-            raise error
         found = []
     if for_ci and found:
         found.extend(pip_compile.test_requirements(ctx.build_dir))

@@ -1,15 +1,16 @@
-"""The collectstatic step: run `manage.py collectstatic` with the app's config vars,
-mask their values in its output, and explain a failure.
+"""The collectstatic step: `manage.py collectstatic`, run by the build's Django process
+(django/process.py) with the app's config vars; their values masked in its output,
+a failure explained, and a process that vanished without finishing caught.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Iterable, List
 
-from buildpack import commands, output
+from buildpack import output
 from buildpack.context import Context, is_enabled
-from buildpack.django import collectstatic_failures
-from buildpack.django.project import DjangoApp, django_env, without_build_dir
+from buildpack.django import collectstatic_failures, process, project
+from buildpack.django.project import DjangoApp, without_build_dir
 from buildpack.errors import DOCS_STATIC_ASSETS, CollectstaticError
 
 # Config var values shorter than this are not masked in collectstatic's output:
@@ -26,25 +27,41 @@ def collectstatic(ctx: Context, app: DjangoApp) -> None:
     if app.staticfiles_installed is False:
         output.step("Skipping collectstatic: django.contrib.staticfiles is not in INSTALLED_APPS")
         return
+    if app.process_ended is not None or app.process is None:
+        # The settings import ended the process without an error: collectstatic cannot run.
+        raise process.vanished_error("inspected", app.settings_module, app.process_ended)
     warn_if_static_root_outside(ctx, app)
     verbose = is_enabled(ctx.setting("DEBUG_COLLECTSTATIC"))
-    argv = [str(ctx.app_python), "manage.py", "collectstatic", "--noinput"]
-    if verbose:
-        argv += ["--verbosity", "2", "--traceback"]
-    env = django_env(ctx, app)
     where = "" if app.project_dir == "." else f" in {app.project_dir}/"
     with output.timed(f"Running collectstatic{where}" + (" (DEBUG_COLLECTSTATIC: verbose)" if verbose else "")):
-        if verbose:
-            output.detail("$ python manage.py " + " ".join(argv[2:]))
-            # Names only: values can be secrets.
-            output.detail("Environment variable names (values not shown): " + ", ".join(sorted(env)))
         secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
-        result = commands.run(
-            argv, env, cwd=app.project_root, echo=verbose, filter_line=lambda line: mask(line, secrets)
-        )
-        if not result.ok:
-            raise collectstatic_error(ctx, app, mask_lines(result.tail, secrets), result.returncode)
-        summary = [line for line in result.tail if "static file" in line]
+        if verbose:
+            output.detail("$ python manage.py collectstatic --noinput --verbosity 2 --traceback")
+            # Names only: values can be secrets.
+            env_names = project.django_env(ctx, app)
+            output.detail("Environment variable names (values not shown): " + ", ".join(sorted(env_names)))
+            # What the settings printed when the process imported them, as `manage.py collectstatic` shows it.
+            output.details(mask(line, secrets) for line in app.process.settings_output)
+
+        def show(line: str) -> None:
+            if verbose:
+                output.detail(mask(line, secrets))
+
+        outcome = app.process.collectstatic(verbose, show)
+        record = outcome.record or {}
+        tail = app.process.settings_output + outcome.tail
+        if outcome.record is None:
+            if outcome.returncode not in (0, None) and any(line.strip() == collectstatic_failures.TRACEBACK_HEADER
+                                                         for line in tail):
+                raise collectstatic_error(ctx, app, mask_lines(tail, secrets), outcome.returncode or 1)
+            raise process.vanished_error("collectstatic", app.settings_module, outcome.returncode)
+        status = int(str(record.get("status") or 0))
+        if status != 0:
+            raise collectstatic_error(ctx, app, mask_lines(tail, secrets), status)
+        if not record.get("finished"):
+            # Exit status 0 without the command returning: sys.exit(0) in the app's code.
+            raise process.vanished_error("collectstatic", app.settings_module, 0)
+        summary = [line for line in outcome.tail if "static file" in line]
         output.details(without_build_dir(line, ctx.build_dir) for line in summary[-1:])
 
 

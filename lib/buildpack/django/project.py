@@ -13,8 +13,8 @@ from typing import Dict, List, Optional
 from buildpack import build_env, commands, output
 from buildpack.context import Context
 from buildpack.django import settings as django_settings
+from buildpack.django.process import DjangoProcess
 
-INSPECT_SCRIPT = Path(__file__).resolve().parent / "scripts" / "inspect_django.py"
 CONFIG_VAR_SOURCE = "the DJANGO_SETTINGS_MODULE config var"
 MANAGE_PY_MAX_DEPTH = 3
 SKIPPED_DIRS = {".git", ".heroku", "node_modules", "venv", ".venv", "__pycache__", "staticfiles"}
@@ -69,6 +69,14 @@ class DjangoApp:
     settings_error: Optional[Dict[str, object]] = None
     notes: List[str] = field(default_factory=list)
     build_dir: Optional[Path] = None
+    process: Optional[DjangoProcess] = field(default=None, repr=False, compare=False)
+    # The exit status when the process ended while importing the settings (it did not answer).
+    process_ended: Optional[int] = None
+
+    def close(self) -> None:
+        """End the Django process (the build has nothing more to ask it)."""
+        if self.process is not None:
+            self.process.close()
 
     @property
     def manage_py_display(self) -> str:
@@ -112,13 +120,21 @@ def django_env(ctx: Context, app: DjangoApp) -> Dict[str, str]:
     return env
 
 
+def start_process(ctx: Context, app: DjangoApp) -> None:
+    """The build's one Django process, for the settings, collectstatic and the checks."""
+    app.process = DjangoProcess(ctx, django_env(ctx, app), app.project_root, app.manage_py.name)
+
+
 def ask_django(ctx: Context, app: DjangoApp) -> Dict[str, object]:
-    completed = commands.capture_stdout(
-        [str(ctx.app_python), str(INSPECT_SCRIPT)], django_env(ctx, app), cwd=app.project_root
-    )
-    report = commands.last_json_object(completed.stdout)
-    if report is None:
-        return {"error": {"type": f"the inspection exited with status {completed.returncode}", "location": None}}
+    start_process(ctx, app)
+    assert app.process is not None
+    outcome = app.process.inspect()
+    report = (outcome.record or {}).get("report")
+    if not isinstance(report, dict):
+        # It ended before it could answer: os._exit in the settings, a crash, a kill.
+        app.process_ended = outcome.returncode
+        status, _ = commands.describe_exit(outcome.returncode if outcome.returncode is not None else 0)
+        return {"error": {"type": f"the Django process ended ({status})", "location": None}}
     return report
 
 

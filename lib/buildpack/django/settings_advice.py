@@ -1,26 +1,26 @@
 """The production checks step: warnings about settings that will hurt on Heroku.
 
-After install (and collectstatic), scripts/check_django.py reads the settings
-the dyno will use, under the app's python with its config vars, and reports
-facts; every decision is a pure function of those facts here, so it is table
+After install (and collectstatic), the build's Django process
+(scripts/django_process.py) reads the settings the dyno will use, with the
+app's config vars, loads the apps and the URLconf, runs the system checks, and
+reports facts; every decision is a pure function of those facts here, so it is table
 tested. Each problem is a warning with its fix, never a failure: the app may
 have reasons we cannot see. No secret value ever reaches the build log, not
 even SECRET_KEY's (the script reports its length and origin only).
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Collection, Dict, Iterable, List, Mapping, Optional
 
 from buildpack import commands, output, version_numbers
 from buildpack.context import Context
 from buildpack.errors import DOCS_STATIC_ASSETS
 from buildpack.django import project
+from buildpack.django.collectstatic import MASK_MIN_LENGTH, mask
+from buildpack.errors import StepTimeoutError
 
-CHECK_SCRIPT = Path(__file__).resolve().parent / "scripts" / "check_django.py"
 
 # Hosts that only ever match a request made on the machine itself.
 LOCAL_HOSTS = frozenset({"", "localhost", ".localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"})
@@ -283,70 +283,112 @@ def summarize_deploy_checks(issues: Iterable[Mapping[str, Any]]) -> List[str]:
     return lines
 
 
-def deploy_errors_finding(issues: Iterable[Mapping[str, Any]]) -> Optional[Finding]:
-    errors = sorted({str(i.get("id") or "(no id)") for i in issues if int(i.get("level") or 0) >= 40})
-    if not errors:
-        return None
+def check_errors_findings(issues: Iterable[Mapping[str, Any]]) -> List[Finding]:
+    """Errors of the system checks, told apart: only the ordinary ones stop `migrate`.
+
+    Every management command runs the checks registered without deploy=True and
+    refuses to run on an error among them; the deploy=True ones (security.*,
+    Django 6.1's mail.E001 ...) run only for `check --deploy`.
+    """
+    def ids(deploy: bool) -> List[str]:
+        return sorted({str(i.get("id") or "(no id)") for i in issues
+                       if int(i.get("level") or 0) >= 40 and bool(i.get("deploy")) == deploy})
+
+    findings = []
+    blocking, deploy_only = ids(False), ids(True)
+    if blocking:
+        findings.append(Finding(
+            "checks::system-check-errors",
+            f"Django's system checks report errors: {', '.join(blocking)}.",
+            "`manage.py migrate` refuses to run while they are there, so the\n"
+            "release phase would fail (and so would every other management command).\n\n"
+            "To fix it: run `python manage.py check` locally with the production\n"
+            "settings and fix what it reports.",
+        ))
+    if deploy_only:
+        findings.append(Finding(
+            "checks::deploy-check-errors",
+            f"manage.py check --deploy reports errors: {', '.join(deploy_only)}.",
+            "They come from the deployment checks only (`check --deploy`): they do\n"
+            "not stop `migrate` or the web process, but Django considers these\n"
+            "settings wrong for production.\n\n"
+            "To fix it: run `python manage.py check --deploy` locally with the\n"
+            "production settings and fix what it reports.",
+        ))
+    return findings
+
+
+def startup_finding(facts: Mapping[str, Any], mask: Callable[[str], str] = lambda text: text) -> Optional[Finding]:
+    """Django imports its settings but cannot start (an app, a model or the URLconf fails)."""
+    error = facts.get("startup_error")
+    if not isinstance(error, dict) or error.get("database"):
+        return None  # a database error: the build has none, the dyno will
+    kind = str(error.get("type") or "an error")
+    location = error.get("location") if isinstance(error.get("location"), dict) else None
+    where = f"{location.get('file')}, line {location.get('line')}" if location else ""
+    stage = str(facts.get("startup_stage") or "starting Django")
+    if facts.get("root_urlconf"):
+        stage = stage.replace("(ROOT_URLCONF)", f"(ROOT_URLCONF {facts['root_urlconf']!r})")
+    message = str(error.get("message") or "")
+    shown = f"{kind}: {mask(message)}" if message else kind
+    fixes = ("1. Run `python manage.py check` locally with these settings: it shows\n"
+             "   the same error with its traceback.\n")
+    if where:
+        fixes += f"2. Fix {where}."
     return Finding(
-        "checks::check-deploy-errors",
-        "manage.py check --deploy reports errors.",
-        f"Django's system checks found errors: {', '.join(errors)}.\n"
-        "Management commands such as `manage.py migrate` refuse to run while\n"
-        "they are there, so a release phase running migrate would fail.\n\n"
-        "To fix it: run `python manage.py check --deploy` locally with the\n"
-        "production settings and fix what it reports.",
+        "checks::django-cannot-start",
+        f"Django cannot start: {kind}" + (f" in {where}." if where else "."),
+        f"{stage[0].upper() + stage[1:]} failed:\n"
+        f"    {shown}\n" + (f"    at {where}\n" if where else "")
+        + "The release phase (`manage.py migrate`) and every web request will\n"
+        "fail with this error.\n\n"
+        "To fix it:\n" + fixes,
     )
 
 
-def _start(ctx: Context, app: project.DjangoApp) -> commands.Background:
-    argv = [str(ctx.app_python), str(CHECK_SCRIPT), json.dumps(sorted(ctx.safe_config_vars()))]
-    return commands.Background(argv, project.django_env(ctx, app), cwd=app.manage_py.parent)
-
-
-def start(ctx: Context, app: project.DjangoApp) -> Optional[commands.Background]:
-    """Start reading the facts now (they only need the settings): it overlaps collectstatic.
-    None if it could not start; run() then tries again and reports why."""
-    try:
-        return _start(ctx, app)
-    except Exception:  # noqa: BLE001 - advice only: never fails the build
-        return None
-
-
-def read_facts(ctx: Context, app: project.DjangoApp,
-               pending: Optional[commands.Background] = None) -> Optional[Dict[str, Any]]:
-    completed = (pending or _start(ctx, app)).result()
-    return commands.last_json_object(completed.stdout)
-
-
-def run(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str],
-        pending: Optional[commands.Background] = None) -> List[Finding]:
-    """The step: read the settings, say what was found, warn with the fixes. Never fails the build."""
+def run(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) -> List[Finding]:
+    """The step: read the settings, say what was found, warn with the fixes. Never fails the build
+    (but a step that passes its time limit does: the build must not hang)."""
     output.step("Checking the Django settings for production")
     try:
-        return check(ctx, app, installed, pending)
+        return check(ctx, app, installed)
+    except StepTimeoutError:
+        raise
     except Exception as exc:  # noqa: BLE001 - advice only: a bug here must not stop a deploy
         output.detail(f"The checks could not run ({type(exc).__name__}); skipped")
         return []
 
 
-def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str],
-          pending: Optional[commands.Background] = None) -> List[Finding]:
-    facts = read_facts(ctx, app, pending)
+def read_facts(app: project.DjangoApp) -> Optional[Dict[str, Any]]:
+    if app.process is None:
+        return None
+    facts = (app.process.checks().record or {}).get("facts")
+    return facts if isinstance(facts, dict) else None
+
+
+def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) -> List[Finding]:
+    facts = read_facts(app)
     if facts is None:
-        output.detail("Could not read the settings; the checks were skipped")
+        status, _ = commands.describe_exit(app.process.returncode if app.process and app.process.returncode else 0)
+        output.detail(f"The Django process ended before the checks could run ({status}); skipped")
         return []
     if facts.get("error") is not None:
         output.detail(f"The settings could not be imported ({facts['error'].get('type')}); the checks were skipped")
     findings = evaluate(facts, set(ctx.config_vars), installed)
-    issues = facts.get("deploy_checks")
-    if facts.get("setup_error") is not None:
-        output.detail(f"Django could not start ({facts['setup_error'].get('type')}): "
-                      "manage.py check --deploy and the logging check were skipped")
+    secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
+    cannot_start = startup_finding(facts, lambda text: mask(text, secrets))
+    issues = facts.get("system_checks")
+    startup_error = facts.get("startup_error") or {}
+    if cannot_start is not None:
+        output.detail(f"Django cannot start ({startup_error.get('type')}): see the warning below")
+        findings.insert(0, cannot_start)
+    elif startup_error:
+        output.detail(f"{str(facts.get('startup_stage') or 'Starting Django').capitalize()} queried the database "
+                      f"({startup_error.get('type')}), which the build does not have:")
+        output.detail("manage.py check --deploy was skipped")
     elif isinstance(issues, list):
         output.details(summarize_deploy_checks(issues))
-        errors = deploy_errors_finding(issues)
-        if errors is not None:
-            findings.append(errors)
+        findings.extend(check_errors_findings(issues))
     if findings:
         output.detail(f"{plural(len(findings), 'warning')} about the settings: see below")
     else:

@@ -1,8 +1,9 @@
 """The Python versions Heroku's official runtime store offers (it has no index to ask).
 
-A SNAPSHOT, taken in late 2025 from the versions heroku/buildpacks-python then
-resolved to (3.9.23, 3.10.18, 3.11.13, 3.12.11, 3.13.8, 3.14.0): bump NEWEST_PATCH
-when Heroku publishes newer patch releases. Every patch from .0 up to the newest
+A SNAPSHOT of what the official classic buildpack v351 (2026-08-18) resolves
+to: 3.14.7, 3.13.15, 3.12.14, 3.11.16, 3.10.21 (3.9 was removed there; this
+buildpack keeps its last patch it knew, 3.9.23). Bump NEWEST_PATCH when Heroku
+publishes newer patch releases. Every patch from .0 up to the newest
 is listed so that an app pinned to an older patch still resolves; a version
 missing on the server is a 404, reported as "not available".
 """
@@ -13,11 +14,11 @@ from typing import Dict, List, Tuple
 NEWEST_PATCH: Dict[Tuple[int, int], int] = {
     (3, 8): 20,
     (3, 9): 23,
-    (3, 10): 18,
-    (3, 11): 13,
-    (3, 12): 11,
-    (3, 13): 8,
-    (3, 14): 0,
+    (3, 10): 21,
+    (3, 11): 16,
+    (3, 12): 14,
+    (3, 13): 15,
+    (3, 14): 7,
 }
 
 # Heroku stopped building for heroku-20 when its support ended (spring 2025); these

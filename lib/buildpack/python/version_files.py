@@ -13,6 +13,8 @@ from typing import List, Optional, Sequence, Tuple
 
 from buildpack.source_files import refuse_link_outside
 from buildpack.errors import PythonVersionError
+from buildpack.python import project_files
+from buildpack.python.project_files import ToolRequest
 from buildpack.output import fill, quote
 from buildpack.version_numbers import INTEGER, PYTHON_VERSION
 
@@ -51,6 +53,9 @@ class Requests:
     ignored: Optional[PythonVersionError] = None
     misspelled: Tuple[str, ...] = ()  # files in the root that look like a misspelt version file
     elsewhere: Tuple[str, ...] = ()  # version files in a subdirectory, where they are not read
+    # What a package manager's file asks for (Pipfile.lock, Pipfile, pyproject.toml), when
+    # neither runtime.txt nor .python-version names a version.
+    tool: Optional[ToolRequest] = None
 
     @property
     def request(self) -> Optional[VersionRequest]:
@@ -330,7 +335,8 @@ def read_requests(build_dir: Path) -> Requests:
             for name in (RUNTIME_TXT, PYTHON_VERSION_FILE):
                 if os.path.isfile(os.path.join(entry.path, name)):
                     elsewhere.append(f"{entry.name}/{name}")
-    return Requests(runtime_txt, python_version_file, ignored, tuple(misspelled), tuple(elsewhere))
+    tool = project_files.read(build_dir) if runtime_txt is None and python_version_file is None else None
+    return Requests(runtime_txt, python_version_file, ignored, tuple(misspelled), tuple(elsewhere), tool)
 
 
 def request_warnings(requests: Requests) -> List[Tuple[str, str]]:

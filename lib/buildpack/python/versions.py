@@ -16,6 +16,8 @@ from buildpack.context import Context
 from buildpack.errors import DOCS_PYTHON_SUPPORT, DOCS_PYTHON_VERSION, PythonVersionError, RuntimeStoreError
 from buildpack.output import fill, quote
 from buildpack.version_numbers import PYTHON_VERSION, dotted
+from buildpack.python import project_files
+from buildpack.python.project_files import ToolRequest
 from buildpack.python.version_files import (
     PYTHON_VERSION_FILE,
     RUNTIME_TXT,
@@ -28,6 +30,9 @@ from buildpack.python.version_files import (
 
 SOURCE_PREVIOUS = "previous build"
 SOURCE_DEFAULT = "default"
+# What an app that names no version gets (as on Heroku since 2026): the newest patch of
+# this minor, or the newest the store has when it has no such minor (a note says so).
+DEFAULT_MINOR = "3.14"
 
 
 # Older interpreters cannot run a current pip or Django, and nothing builds them
@@ -211,6 +216,18 @@ def choose(
         return ChosenVersion(dotted(_resolve(request, versions)), request.source, request.version, tuple(notes))
 
     default = _default(versions, default_minor)
+    default_notes: List[Tuple[str, str]] = []
+    if default_minor and dotted(default[:2]) != default_minor.strip():
+        default_notes.append((
+            f"Python {default_minor} isn't in the runtime store; using Python {dotted(default)}.",
+            f"Apps that name no Python version get Python {default_minor}, the current\n"
+            f"default, but the runtime store has no {default_minor} for this stack, so\n"
+            f"this build uses the newest version it has.\n\n"
+            f"To choose the version yourself, add a .python-version file\n"
+            f"containing e.g. {dotted(default[:2])}.",
+        ))
+    if requests.tool is not None:
+        return _from_tool_file(requests.tool, versions, default, tuple(notes))
     previous_version = version_numbers.exact(previous) if previous else None
     if previous_version is not None and previous_version[:2] >= OLDEST_SUPPORTED:
         if previous_version in versions:
@@ -234,7 +251,37 @@ def choose(
             f"To choose the version yourself, add a .python-version file\n"
             f"containing e.g. {dotted(default[:2])}.",
         ))
-    return ChosenVersion(dotted(default), SOURCE_DEFAULT, None, tuple(notes))
+    return ChosenVersion(dotted(default), SOURCE_DEFAULT, None, tuple(notes + default_notes))
+
+
+def _from_tool_file(tool: ToolRequest, versions: Sequence[Version], default: Version,
+                    notes: Tuple[Tuple[str, str], ...]) -> ChosenVersion:
+    """A version a package manager's file asks for: exact (Pipfile) or a range (pyproject)."""
+    if not tool.is_range:
+        match = PYTHON_VERSION.fullmatch(tool.value)
+        assert match is not None  # project_files only returns versions that match
+        major, minor, patch = match.groups()
+        request = VersionRequest(int(major), int(minor), int(patch) if patch else None, tool.source, tool.value)
+        return ChosenVersion(dotted(_resolve(request, versions)), tool.source, tool.value, notes)
+    if project_files.allows(tool.value, versions[-1]) is None:
+        unreadable = (
+            f"{tool.source} is not a range this buildpack can read.",
+            f"{fill(f'{tool.source} is {quote(tool.value)}, so the build uses Python {dotted(default)}.')}\n\n"
+            "To choose the version yourself, add a .python-version file\n"
+            f"containing e.g. {dotted(default[:2])}.",
+        )
+        return ChosenVersion(dotted(default), SOURCE_DEFAULT, None, notes + (unreadable,))
+    found = project_files.newest_allowed(tool.value, versions, default[:2])  # type: ignore[arg-type]
+    if found is None:
+        body = (
+            f"{fill(f'{tool.source} is {quote(tool.value)}, and the runtime store has no Python in that range.')}\n\n"
+            "To fix it:\n"
+            "1. Add a .python-version file naming a version listed below, or\n"
+            "2. Widen the range, then lock again and deploy.\n\n"
+            f"{_available_list(versions)}"
+        )
+        raise PythonVersionError(f"No available Python fits {tool.source}.", body, "python-version::no-match")
+    return ChosenVersion(dotted(found), tool.source, tool.value, notes)
 
 
 def _default(versions: Sequence[Version], default_minor: Optional[str]) -> Version:
@@ -256,7 +303,19 @@ def describe(chosen: ChosenVersion) -> str:
         return f"Using Python {chosen.version} (as in the previous build)"
     if chosen.source == SOURCE_DEFAULT:
         return f"Using Python {chosen.version} (the default: no runtime.txt or .python-version)"
+    if chosen.source not in (RUNTIME_TXT, PYTHON_VERSION_FILE) and chosen.requested:
+        return f"Using Python {chosen.version} (from {chosen.source} {chosen.requested!r})"
     return f"Using Python {chosen.version} (from {chosen.source})"
+
+
+RUNTIME_TXT_NOTE = (
+    "runtime.txt works, but .python-version is the way to name the version now.",
+    "Heroku's Python buildpacks read .python-version, and so do pyenv and uv,\n"
+    "so one file then sets the version everywhere (runtime.txt is\n"
+    "deprecated upstream and the newer Heroku builders refuse it).\n\n"
+    "To switch: write the version alone (e.g. 3.13) into .python-version,\n"
+    "delete runtime.txt, commit both changes.",
+)
 
 
 # --- End of life -----------------------------------------------------------------------------
@@ -324,7 +383,7 @@ def select_version(
     available: Sequence[str],
     previous: Optional[str],
     today: date,
-    default_minor: Optional[str] = None,
+    default_minor: Optional[str] = DEFAULT_MINOR,
 ) -> ChosenVersion:
     """Read the app's version files, choose the version and say why."""
     requests = read_requests(ctx.build_dir)
@@ -334,6 +393,8 @@ def select_version(
     output.step(describe(chosen))
     for title, body in chosen.notes:
         output.note(title, body, DOCS_PYTHON_VERSION)
+    if chosen.source == RUNTIME_TXT:
+        output.note(RUNTIME_TXT_NOTE[0], RUNTIME_TXT_NOTE[1], DOCS_PYTHON_VERSION)
     versions = _sorted_versions(available)
     newest = dotted(_newest_supported_minor(versions)) if versions else None
     warning = eol_warning(chosen.version, today, chosen.source, newest)

@@ -1,0 +1,572 @@
+"""The app's Procfile: reading it safely, and checking each line before Heroku runs it.
+
+Heroku reads `<type>: <command>` lines from the Procfile at the root of the slug
+and silently ignores every other line. The checks here catch what would only
+show at run time: a line without its colon, a misspelled `web`/`release`, a
+program that is not installed, a WSGI/ASGI application that does not exist.
+The decisions are pure functions over the text and a Lookup (what is installed,
+which files exist), so they are table tested; every finding quotes the line
+and says the fix. What is quoted is bounded: a huge Procfile makes a short log.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from buildpack import output
+from buildpack.errors import DOCS_PROCFILE
+from buildpack.source_files import refuse_link_outside
+
+PROCFILE = "Procfile"
+# Heroku's own grammar for a process line.
+_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+?)\s*$")
+_LOOSE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*(?::\s*|\s+)(.*?)\s*$")
+READ_LIMIT = 1024 * 1024  # bytes: what a sane Procfile never reaches
+QUOTE_LIMIT = 120  # characters of a line shown in the log
+MAX_FINDINGS_SHOWN = 5
+SPECIAL_TYPES = ("web", "release", "worker")
+# Programs that run the rest of the line as the command.
+_WRAPPERS = {"exec": 0, "nohup": 0, "time": 0, "ddtrace-run": 0, "newrelic-admin": 1, "env": 0}
+_SHELL_WORDS = frozenset({
+    "cd", "exec", "export", "source", ".", "true", "false", "test", "[", "echo", "printf", "set", "trap",
+    "if", "then", "else", "fi", "for", "while", "do", "done", "case", "esac", "{", "}", "(", ")", "!",
+    "ulimit", "umask", "wait", "eval", "sleep", "command", "builtin",
+})
+_OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")"})
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_TARGET = re.compile(r"^(?P<module>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*)(?P<call>\(.*\))?$")
+_MODULE_ONLY = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\.(?:wsgi|asgi)$")
+# Servers whose positional argument is the application, and whether `module` alone means module:application.
+_SERVERS = {"gunicorn": True, "uvicorn": False, "daphne": False, "hypercorn": True, "waitress-serve": False,
+            "granian": False}
+# Options of those servers that take a value as the next word (so that word is not the application).
+_VALUE_OPTIONS = frozenset({
+    "-b", "--bind", "-w", "--workers", "-k", "--worker-class", "-c", "--config", "-t", "--timeout",
+    "--threads", "--log-level", "--access-logfile", "--error-logfile", "--log-file", "-e", "--env",
+    "--pythonpath", "--chdir", "--max-requests", "--max-requests-jitter", "--graceful-timeout",
+    "--keep-alive", "--worker-connections", "-n", "--name", "--log-config", "--access-logformat",
+    "--forwarded-allow-ips", "--host", "--port", "--app-dir", "--root-path", "--proxy-headers",
+    "-p", "-u", "--uds", "--fd", "--interface", "--env-file", "--limit-concurrency", "--timeout-keep-alive",
+})
+_UNKNOWABLE = re.compile(r"\bimport \*|globals\(\)|__getattr__|setattr\(|exec\(")
+
+
+@dataclass(frozen=True)
+class Finding:
+    slug: str  # "procfile::no-colon": stable, for tests and metrics
+    title: str
+    body: str
+
+
+@dataclass
+class Procfile:
+    """What the app's Procfile holds: its readable text, or why it has none."""
+
+    exists: bool = False
+    text: str = ""
+    problem: Optional[Finding] = None  # unreadable, binary, not UTF-8, a directory, too big
+    process_types: Dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the checks may ask about the slug (pure callables, so tests pass fakes).
+
+    command_exists(name): an installed console script or a program of the stack.
+    path_exists(relative): a file in the app (relative to its root).
+    module_source(module, search_dirs): (found, text) for an importable module;
+    text is None when it is found but cannot be read (a compiled module).
+    """
+
+    command_exists: Callable[[str], bool]
+    path_exists: Callable[[str], bool]
+    module_source: Callable[[str, Sequence[str]], Tuple[bool, Optional[str]]]
+    installed_commands: Sequence[str] = ()
+
+
+def quote(line: str) -> str:
+    line = line.rstrip()
+    return line if len(line) <= QUOTE_LIMIT else line[: QUOTE_LIMIT - 3] + "..."
+
+
+def parse(text: str) -> Dict[str, str]:
+    """type -> command, as Heroku reads them (a later line of the same type wins)."""
+    types: Dict[str, str] = {}
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if match:
+            types[match.group(1)] = match.group(2)
+    return types
+
+
+def read(build_dir: Path) -> Procfile:
+    """The Procfile at the root of the app, read with a bound; a problem instead of silence."""
+    path = build_dir / PROCFILE
+    if not path.exists() and not path.is_symlink():
+        return Procfile()
+    refuse_link_outside(build_dir, path, PROCFILE)
+    if path.is_dir():
+        return Procfile(exists=True, problem=_unreadable(
+            "procfile::directory", "Procfile is a directory, not a file.",
+            "The app has a directory named Procfile at its root. Heroku reads\n"
+            "process types only from a file of that name, so none are declared.\n\n"
+            "To fix it: move what is in the Procfile/ directory elsewhere and\n"
+            "write a Procfile file with lines such as:\n"
+            "    web: gunicorn myproject.wsgi"))
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(READ_LIMIT + 1)
+    except OSError as exc:
+        return Procfile(exists=True, problem=_unreadable(
+            "procfile::unreadable", "Procfile cannot be read.",
+            f"Reading the Procfile failed: {exc.strerror or exc}.\n"
+            "(A symbolic link to a file outside the app cannot work on Heroku.)\n\n"
+            "To fix it: commit the Procfile as an ordinary file."))
+    if b"\0" in data:
+        return Procfile(exists=True, problem=_unreadable(
+            "procfile::binary", "Procfile is not a text file.",
+            "The Procfile contains NUL bytes: it is binary data (an image, an\n"
+            "archive, a file saved in UTF-16), not text. Heroku cannot read process\n"
+            "types from it.\n\n"
+            "To fix it: write the Procfile as plain UTF-8 text, for example:\n"
+            "    web: gunicorn myproject.wsgi"))
+    problem = None
+    if len(data) > READ_LIMIT:
+        data = data[:READ_LIMIT].rsplit(b"\n", 1)[0]
+        problem = Finding(
+            "procfile::too-big", "Procfile is larger than 1 MB; only its first 1 MB was checked.",
+            "A Procfile holds a few process types, one line each. This one is\n"
+            "larger than 1 MB: almost certainly not what you meant to commit.\n\n"
+            "To fix it: keep only the `<type>: <command>` lines you need.")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_number = data[: exc.start].count(b"\n") + 1
+        text = data.decode("utf-8", errors="replace")
+        problem = Finding(
+            "procfile::encoding", "Procfile is not UTF-8 text.",
+            f"Line {line_number} of the Procfile has bytes that are not UTF-8:\n"
+            f"    {quote(text.splitlines()[line_number - 1] if text.splitlines() else '')}\n"
+            "Heroku may misread that line.\n\n"
+            "To fix it: save the Procfile as UTF-8 (the shell commands in it\n"
+            "rarely need anything but ASCII).")
+    return Procfile(exists=True, text=text, problem=problem, process_types=parse(text))
+
+
+def _unreadable(slug: str, title: str, body: str) -> Finding:
+    return Finding(slug, title, body)
+
+
+def osa_distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbours as one edit (`wbe` -> `web`)."""
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i
+    for j in range(len(b) + 1):
+        rows[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[len(a)][len(b)]
+
+
+def misspelled_type(name: str) -> Optional[str]:
+    """The special type `name` looks like a typo of, if any (`relase` -> release, `Web` -> web)."""
+    if name in SPECIAL_TYPES:
+        return None
+    lowered = name.lower()
+    for special in SPECIAL_TYPES:
+        if lowered == special:
+            return special
+        if lowered.startswith(special) or any(ch.isdigit() for ch in lowered):
+            continue  # worker2, web_admin: deliberate names
+        allowed = 1 if len(special) <= 4 else 2
+        if osa_distance(lowered, special) <= allowed:
+            return special
+    return None
+
+
+def _block(number: int, line: str) -> str:
+    return f"Line {number} of the Procfile:\n    {quote(line)}\n"
+
+
+def check_line_form(number: int, line: str) -> Optional[Finding]:
+    """A line Heroku would ignore although it looks like a process type."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#") or _LINE.match(line):
+        return None
+    loose = _LOOSE.match(line)
+    if loose and loose.group(2):
+        name, command = loose.group(1), loose.group(2)
+        fixed = f"{name}: {command}"
+        if ":" in line.split(command, 1)[0] or line.startswith((" ", "\t")):
+            why = "A process line starts at the beginning of the line with the type,\nthen a colon right after it."
+        else:
+            why = "A process line is the type, a colon, then the command."
+        return Finding(
+            "procfile::malformed",
+            f"Procfile line {number} is not `type: command`: Heroku ignores it.",
+            _block(number, line) + why + "\n\nTo fix it: write:\n" + f"    {quote(fixed)}",
+        )
+    loose_name = re.match(r"^\s*([A-Za-z0-9_-]+)\s*:\s*$", line)
+    if loose_name:
+        return Finding(
+            "procfile::no-command",
+            f"Procfile line {number} declares `{loose_name.group(1)}` with no command.",
+            _block(number, line) + "Heroku ignores a type without a command.\n\n"
+            "To fix it: add the command after the colon, or remove the line.",
+        )
+    return Finding(
+        "procfile::malformed",
+        f"Procfile line {number} is not `type: command`: Heroku ignores it.",
+        _block(number, line) + "Each line of a Procfile is a process type, a colon and a command,\n"
+        "for example `web: gunicorn myproject.wsgi`.\n\n"
+        "To fix it: rewrite the line in that form, or start it with # to\nmake it a comment.",
+    )
+
+
+def check_type(number: int, line: str, name: str, command: str) -> Optional[Finding]:
+    special = misspelled_type(name)
+    if special is None:
+        return None
+    role = {
+        "web": "Heroku sends HTTP requests only to the process type named `web`",
+        "release": "Heroku runs only the process type named `release` in the release phase",
+        "worker": "`worker` is the name Heroku's docs and add-ons expect for a background worker",
+    }[special]
+    return Finding(
+        "procfile::misspelled-type",
+        f"Procfile line {number} declares `{name}`, probably meant as `{special}`.",
+        _block(number, line) + f"{role};\n`{name}` is an ordinary process type that nothing starts by itself.\n\n"
+        f"To fix it: rename the type:\n    {quote(f'{special}: {command}')}",
+    )
+
+
+def split_commands(command: str) -> Optional[List[List[str]]]:
+    """The simple commands of a shell line (split at &&, ||, ;, |); None if it cannot be parsed."""
+    try:
+        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        words = list(lexer)
+    except ValueError:
+        return None
+    commands: List[List[str]] = [[]]
+    for word in words:
+        if word in _OPERATORS:
+            commands.append([])
+        else:
+            commands[-1].append(word)
+    return [c for c in commands if c]
+
+
+@dataclass
+class _Invocation:
+    program: str
+    args: List[str]
+    cwd: str  # relative to the app root, after `cd`
+
+
+def invocations(command: str) -> Optional[List[_Invocation]]:
+    parts = split_commands(command)
+    if parts is None:
+        return None
+    cwd = "."
+    found = []
+    for words in parts:
+        while words and _ASSIGNMENT.match(words[0]):
+            words = words[1:]
+        if words and words[0] == "cd":
+            if len(words) > 1 and not words[1].startswith(("$", "~", "/", "-")):
+                cwd = words[1] if cwd == "." else f"{cwd}/{words[1]}"
+            continue
+        while words and words[0] in _WRAPPERS:
+            skip = _WRAPPERS[words[0]]
+            if words[0] not in ("exec", "nohup", "time", "env"):
+                found.append(_Invocation(words[0], [], cwd))  # the wrapper itself must be installed
+            words = words[1 + skip:]
+            while words and (_ASSIGNMENT.match(words[0]) or words[0].startswith("-")):
+                words = words[1:]
+        if words:
+            found.append(_Invocation(words[0], words[1:], cwd))
+    return found
+
+
+def check_program(number: int, line: str, invocation: _Invocation, lookup: Lookup) -> Optional[Finding]:
+    program = invocation.program
+    if program.startswith(("$", "~")) or program in _SHELL_WORDS or "$" in program:
+        return None
+    if "/" in program:
+        if program.startswith("/") and not program.startswith("/app/"):
+            return None  # a system path: the run image's business
+        relative = program[len("/app/"):] if program.startswith("/app/") else _join(invocation.cwd, program)
+        if lookup.path_exists(relative):
+            return None
+        return Finding(
+            "procfile::missing-program",
+            f"Procfile line {number} runs `{program}`, which is not in the app.",
+            _block(number, line) + f"There is no file {relative} in the app, so this process would\n"
+            "crash as soon as it starts.\n\n"
+            "To fix it: correct the path (it is relative to the root of the app,\n"
+            "where the dyno starts) or commit the missing file.",
+        )
+    if lookup.command_exists(program):
+        return None
+    close = difflib.get_close_matches(program, list(lookup.installed_commands), n=1, cutoff=0.75)
+    fix = (f"1. Did you mean `{close[0]}`? It is installed: write\n       {quote(line.replace(program, close[0], 1))}\n"
+           f"2. Or add the package that provides `{program}` to requirements.txt."
+           if close else
+           f"1. Add the package that provides `{program}` to requirements.txt,\n"
+           "   or correct the command's name.")
+    return Finding(
+        "procfile::missing-program",
+        f"Procfile line {number} runs `{program}`, which is not installed.",
+        _block(number, line) + f"No package installed in the app provides a `{program}` command, and\n"
+        "the stack has no program of that name, so this process would crash\n"
+        "as soon as it starts.\n\nTo fix it:\n" + fix,
+    )
+
+
+def _join(cwd: str, path: str) -> str:
+    joined = path if cwd == "." else f"{cwd}/{path}"
+    parts: List[str] = []
+    for part in joined.split("/"):
+        if part in ("", "."):
+            continue
+        if part == ".." and parts:
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def server_of(invocation: _Invocation) -> Optional[Tuple[str, List[str]]]:
+    """(server, its arguments) for gunicorn & co., also as `python -m gunicorn`."""
+    program = invocation.program.rsplit("/", 1)[-1]
+    if program in _SERVERS:
+        return program, invocation.args
+    if re.match(r"^python[\d.]*$", program) and len(invocation.args) >= 2 and invocation.args[0] == "-m":
+        module = invocation.args[1].split(".")[0]
+        if module in _SERVERS:
+            return module, invocation.args[2:]
+    return None
+
+
+def application_target(server: str, args: List[str]) -> Optional[Tuple[str, str, List[str]]]:
+    """(module, attribute, the directories it is imported from) of the application the server is given."""
+    dirs: List[str] = []
+    base = "."
+    target = None
+    skip_next = False
+    for index, word in enumerate(args):
+        if skip_next:
+            skip_next = False
+            continue
+        if word.startswith("-"):
+            name, _, value = word.partition("=")
+            given = value or (args[index + 1] if index + 1 < len(args) else "")
+            if name in ("--chdir", "--app-dir") and given:
+                base = given  # the server imports from there instead
+            elif name == "--pythonpath" and given:
+                dirs.extend(given.split(","))
+            if not value and name in _VALUE_OPTIONS:
+                skip_next = True
+            continue
+        match = _TARGET.match(word)
+        if match:
+            target = (match.group("module"), match.group("attr"))
+        elif _SERVERS.get(server) and _MODULE_ONLY.match(word):
+            target = (word, "application")
+    if target is None:
+        return None
+    return target[0], target[1], [base] + dirs
+
+
+_BINDING = r"^(?:{name}\s*(?::[^=\n]*)?=|(?:async\s+)?def\s+{name}\b|class\s+{name}\b)"
+
+
+def defines(source: str, name: str) -> Optional[bool]:
+    """Whether a module's source binds `name` at top level; None when it cannot tell."""
+    if _UNKNOWABLE.search(source):
+        return None
+    if re.search(_BINDING.format(name=re.escape(name)), source, re.MULTILINE):
+        return True
+    if re.search(rf"^(?:from\s+\S+\s+)?import\s[^\n]*\b(?:as\s+)?{re.escape(name)}\b", source, re.MULTILINE):
+        return True
+    if re.search(rf"^\s*\(?[\w\s,]*\b{re.escape(name)}\b[\w\s,]*\)?\s*=", source, re.MULTILINE):
+        return True  # a, application = ...
+    if re.search(rf"^from\s+\S+\s+import\s*\((?:[^)]*\b{re.escape(name)}\b)", source, re.MULTILINE):
+        return True
+    return False
+
+
+def top_level_names(source: str) -> List[str]:
+    return re.findall(r"^(?:(?:async\s+)?def\s+|class\s+)?([A-Za-z_]\w*)\s*(?:=|\(|:)", source, re.MULTILINE)
+
+
+def check_target(number: int, line: str, invocation: _Invocation, lookup: Lookup) -> Optional[Finding]:
+    server = server_of(invocation)
+    if server is None:
+        return None
+    target = application_target(*server)
+    if target is None:
+        return None
+    module, attribute, extra_dirs = target
+    dirs = list(dict.fromkeys(_join(invocation.cwd, d) or "." for d in extra_dirs))
+    found, source = lookup.module_source(module, dirs)
+    shown = f"{module}:{attribute}"
+    if not found:
+        path = module.replace(".", "/")
+        where = " or ".join(f"{_join(d, path)}.py" for d in dirs)
+        return Finding(
+            "procfile::missing-application",
+            f"Procfile line {number} names a module that does not exist: {module}.",
+            _block(number, line) + f"{server[0]} imports {module} to find `{attribute}`, but the app has no\n"
+            f"such module (looked for {where} and in the installed\n"
+            "packages), so this process would crash as soon as it starts.\n\n"
+            "To fix it: name the module of your project's wsgi.py (or asgi.py),\n"
+            "for example `myproject.wsgi`, as a dotted path from the directory the\n"
+            "command runs in (use --chdir for a project in a subdirectory).",
+        )
+    if source is None:
+        return None
+    defined = defines(source, attribute)
+    if defined is None or defined:
+        return None
+    close = difflib.get_close_matches(attribute, top_level_names(source), n=1, cutoff=0.6)
+    suggestion = f"{module}:{close[0]}" if close else f"{module}:application"
+    return Finding(
+        "procfile::missing-application",
+        f"Procfile line {number} names an application that does not exist: {shown}.",
+        _block(number, line) + f"The module {module} defines no `{attribute}`"
+        + (f" (it has `{close[0]}`)" if close else "") + ",\n"
+        f"so {server[0]} would fail to load the application and the process would crash.\n\n"
+        f"To fix it: write {suggestion}" + (" instead." if close else " (the name startproject uses)."),
+    )
+
+
+def check(text: str, lookup: Lookup) -> List[Finding]:
+    """Every problem of the Procfile's lines, in line order."""
+    findings: List[Finding] = []
+    seen: Dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        form = check_line_form(number, line)
+        if form is not None:
+            findings.append(form)
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            continue
+        name, command = match.group(1), match.group(2)
+        if name in seen:
+            findings.append(Finding(
+                "procfile::duplicate-type",
+                f"Procfile line {number} declares `{name}` again (first on line {seen[name]}).",
+                _block(number, line) + "Heroku keeps only the last line of a type, so the earlier one is\n"
+                "ignored.\n\nTo fix it: keep one line per process type.",
+            ))
+        seen[name] = number
+        typo = check_type(number, line, name, command)
+        if typo is not None:
+            findings.append(typo)
+        for invocation in invocations(command) or []:
+            problem = check_program(number, line, invocation, lookup) or check_target(number, line, invocation, lookup)
+            if problem is not None:
+                findings.append(problem)
+                break
+    return findings
+
+
+def shown_findings(findings: List[Finding]) -> Tuple[List[Finding], int]:
+    """The findings to print in full, and how many more there are (a huge Procfile makes a short log)."""
+    return findings[:MAX_FINDINGS_SHOWN], max(0, len(findings) - MAX_FINDINGS_SHOWN)
+
+
+# --- the slug as it is: what the checks look up (the only file reads besides read()) -------------
+
+MODULE_READ_LIMIT = 1024 * 1024
+STACK_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+
+def filesystem_lookup(build_dir: Path, python_home: Path) -> Lookup:
+    """Lookups against the built app: its environment's console scripts, the stack's programs,
+    the programs other buildpacks put under .heroku/*/bin, bin/ and node_modules/.bin."""
+    python_bin = python_home / "bin"
+    installed = sorted(_names(python_bin))
+    program_dirs = [python_bin, build_dir / "bin", build_dir / "node_modules" / ".bin"]
+    program_dirs += sorted((build_dir / ".heroku").glob("*/bin"))
+    program_dirs += [Path(directory) for directory in STACK_PATH]
+    site_packages = sorted((python_home / "lib").glob("python*/site-packages"))
+
+    def command_exists(name: str) -> bool:
+        return any((directory / name).is_file() for directory in program_dirs)
+
+    def path_exists(relative: str) -> bool:
+        return (build_dir / relative).exists()
+
+    def module_source(module: str, dirs: Sequence[str]) -> Tuple[bool, Optional[str]]:
+        parts = module.split(".")
+        for relative in dirs:
+            found = _module_file(build_dir / relative, parts)
+            if found is not None:
+                return True, _read_source(found)
+        for packages in site_packages:
+            if _module_file(packages, parts, compiled=True) is not None:
+                return True, None  # an installed package: its attributes are its business
+        return False, None
+
+    return Lookup(command_exists, path_exists, module_source, installed)
+
+
+def _names(directory: Path) -> List[str]:
+    try:
+        return [entry.name for entry in directory.iterdir()]
+    except OSError:
+        return []
+
+
+def _module_file(root: Path, parts: List[str], compiled: bool = False) -> Optional[Path]:
+    base = root.joinpath(*parts)
+    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    if compiled and base.parent.is_dir() and any(base.parent.glob(base.name + ".*.so")):
+        return base
+    return None
+
+
+def _read_source(path: Path) -> Optional[str]:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MODULE_READ_LIMIT).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def report(build_dir: Path, python_home: Path) -> List[Finding]:
+    """The warnings for the app's own Procfile: how it reads, then each line; a bounded number shown."""
+    found = read(build_dir)
+    if not found.exists:
+        return []
+    findings = [found.problem] if found.problem is not None else []
+    if found.text:
+        findings += check(found.text, filesystem_lookup(build_dir, python_home))
+    shown, more = shown_findings(findings)
+    for finding in shown:
+        output.warning(finding.title, finding.body, DOCS_PROCFILE)
+    if more:
+        output.warning(
+            f"The Procfile has {more} more problems like these (not shown).",
+            "Only the first few are quoted, to keep the log readable.\n\n"
+            "To fix it: correct the lines above, then build again to see the rest.",
+            DOCS_PROCFILE,
+        )
+    return findings

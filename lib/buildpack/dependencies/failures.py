@@ -1,0 +1,199 @@
+"""What went wrong when a package installer failed, in the user's terms.
+
+Pure functions over the installer's output (pip, uv, Poetry, Pipenv: the last
+two wrap pip and their own resolvers), tried in order of certainty: a full disk
+and an unreachable index explain every other symptom they cause (pip says "No
+matching distribution" when it cannot reach the index at all), so they come
+first. Each case gives a title, the explanation with the fix, and a reason slug.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from buildpack import fetch
+from buildpack.errors import DependenciesError
+
+PYPI = "https://pypi.org/simple"
+
+_DISK_FULL = re.compile(r"No space left on device|\[Errno 28\]|os error 28")
+_NETWORK = re.compile(
+    r"Failed to establish a new connection|Temporary failure in name resolution|Name or service not known"
+    r"|Network is unreachable|Connection refused|error sending request for url|dns error"
+    r"|All attempts to connect to|Could not fetch URL .*: connection error|Read timed out"
+)
+# pip: "ERROR: No matching distribution found for Django==6.1.3"
+_PIP_NO_MATCH = re.compile(r"No matching distribution found for (?P<req>\S+)")
+_PIP_FROM_VERSIONS = re.compile(
+    r"Could not find a version that satisfies the requirement (?P<req>\S+) \(from versions: (?P<versions>[^)]*)\)"
+)
+_PIP_IGNORED = re.compile(r"Ignored the following versions that require a different python version: (?P<list>.*)")
+# uv: "Because the current Python version (3.9.18) does not satisfy Python>=3.12 and django==6.1.3 depends on Python>=3.12"
+_UV_PYTHON = re.compile(
+    r"current Python version \((?P<python>[^)]+)\) does not satisfy Python(?P<spec>\S+?) and (?P<name>[A-Za-z0-9._-]+)"
+    r"(?:==(?P<version>[^\s,]+))?(?:\{[^}]*\})? depends on Python"
+)
+_UV_NOT_FOUND = re.compile(r"Because (?P<name>[A-Za-z0-9._\[\]-]+) was not found in the package registry")
+_UV_NO_VERSION = re.compile(r"Because there is no version of (?P<req>\S+?) and")
+_NAME_VERSION = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?(?:===?(?P<version>[^\s;,]+))?")
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    title: str
+    body: str
+    reason: str
+
+
+def index_names(settings: Mapping[str, str]) -> str:
+    """The indexes the installer used, credentials hidden: what "unreachable" is about."""
+    urls = [settings.get("PIP_INDEX_URL") or PYPI]
+    urls += (settings.get("PIP_EXTRA_INDEX_URL") or "").split()
+    shown = ["PyPI (https://pypi.org/simple)" if url.rstrip("/") == PYPI else fetch.display_url(url) for url in urls]
+    return " and ".join(shown)
+
+
+def _requires_python(text: str, python_version: str) -> Optional[Diagnosis]:
+    uv = _UV_PYTHON.search(text)
+    if uv:
+        name, version, spec = uv.group("name"), uv.group("version"), uv.group("spec")
+        what = f"{name} {version}" if version else name
+        return _python_mismatch(what, spec, python_version)
+    no_match = _PIP_NO_MATCH.search(text)
+    ignored = _PIP_IGNORED.search(text)
+    if no_match and ignored:
+        wanted = _NAME_VERSION.match(no_match.group("req"))
+        if wanted and wanted.group("version"):
+            for item in ignored.group("list").split(";"):
+                version, _, spec = item.strip().partition(" Requires-Python ")
+                if version.strip() == wanted.group("version") and spec:
+                    return _python_mismatch(f"{wanted.group('name')} {wanted.group('version')}", spec.strip(),
+                                            python_version)
+    return None
+
+
+def _python_mismatch(what: str, spec: str, python_version: str) -> Diagnosis:
+    return Diagnosis(
+        f"{what} requires Python {spec}; this app uses Python {python_version}.",
+        f"{what} declares that it needs Python {spec} (its Requires-Python),\n"
+        f"so no installer will put it on Python {python_version}.\n\n"
+        "To fix it:\n"
+        f"1. Use a Python version that {what} supports: set it in\n"
+        "   .python-version (e.g. 3.13), commit, and deploy again, or\n"
+        f"2. Pin an older release of it that supports Python {python_version}.",
+        "dependencies::requires-python",
+    )
+
+
+def _not_found(text: str, indexes: str) -> Optional[Diagnosis]:
+    uv = _UV_NOT_FOUND.search(text)
+    pip = _PIP_FROM_VERSIONS.search(text)
+    if uv or (pip and pip.group("versions").strip() == "none"):
+        name = uv.group("name") if uv else _NAME_VERSION.match(pip.group("req")).group("name")  # type: ignore[union-attr]
+        return Diagnosis(
+            f"The package {name} isn't on the package index.",
+            f"{indexes} has no package called {name!r}.\n\n"
+            "To fix it:\n"
+            "1. Check the name for typos (PyPI lists its packages at pypi.org).\n"
+            "2. If it comes from a private index, set PIP_EXTRA_INDEX_URL (or\n"
+            "   PIP_INDEX_URL) as a config var, credentials included.",
+            "dependencies::package-not-found",
+        )
+    uv_version = _UV_NO_VERSION.search(text)
+    if uv_version or pip:
+        req = uv_version.group("req") if uv_version else pip.group("req")  # type: ignore[union-attr]
+        return Diagnosis(
+            f"No release of the package matches {req}.",
+            f"{indexes} has the package, but no release that matches {req!r}.\n\n"
+            "To fix it:\n"
+            "1. Check the version for typos, and that it was released (and not\n"
+            "   yanked) on the index.\n"
+            "2. Loosen or change the pin, regenerate the lock, commit, deploy again.",
+            "dependencies::version-not-found",
+        )
+    return None
+
+
+def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Optional[Diagnosis]:
+    """The first explanation that fits the output, or None for an unknown failure."""
+    if _DISK_FULL.search(text):
+        return Diagnosis(
+            "The disk is full.",
+            "Installing the packages ran out of disk space (No space left on\n"
+            "device). The build's disk holds the app, the build cache and the\n"
+            "installed packages.\n\n"
+            "To fix it:\n"
+            "1. Remove large packages the app doesn't need at run time.\n"
+            "2. Clear the build cache (heroku builds:cache:purge) and deploy again.",
+            "dependencies::disk-full",
+        )
+    if _NETWORK.search(text):
+        indexes = index_names(settings)
+        return Diagnosis(
+            "The package index could not be reached.",
+            f"The installer could not connect to {indexes}.\n\n"
+            "To fix it:\n"
+            "1. Build again: this is often a passing network problem.\n"
+            "2. If a config var names a private index, check its address.",
+            "dependencies::index-unreachable",
+        )
+    mismatch = _requires_python(text, python_version)
+    if mismatch:
+        return mismatch
+    if "pg_config executable not found" in text:
+        return Diagnosis(
+            "psycopg2 needs PostgreSQL's pg_config to build.",
+            "psycopg2 (built from source) needs PostgreSQL's pg_config.\n\n"
+            "To fix it:\n1. Use psycopg2-binary or psycopg[binary] instead, or\n"
+            "2. Add a buildpack that provides libpq-dev before this one.",
+            "dependencies::pg-config",
+        )
+    missing = _not_found(text, index_names(settings))
+    if missing:
+        return missing
+    if "ResolutionImpossible" in text or "conflicting dependencies" in text or "No solution found" in text:
+        return Diagnosis(
+            "The requirements conflict with each other.",
+            "The installer found no set of versions that satisfies every\n"
+            "requirement (its explanation is above).\n\n"
+            "To fix it:\n1. Loosen or align the pins it names above.\n"
+            "2. Regenerate the lock, commit it and deploy again.",
+            "dependencies::conflict",
+        )
+    return None
+
+
+def install_error(what: str, text: str, python_version: str, settings: Mapping[str, str],
+                  fallback_fix: str) -> DependenciesError:
+    """The error for a failed install: a known cause when the output shows one."""
+    failure = classify(text, python_version, settings)
+    if failure is not None:
+        return DependenciesError(failure.title, f"While {what}.\n\n{failure.body}", reason=failure.reason)
+    return DependenciesError(
+        f"Could not install the app's dependencies ({what}).",
+        "The installer failed; the end of its output is above.\n\n" + fallback_fix,
+        reason="dependencies::install-failed",
+    )
+
+
+def tool_install_error(title: str, version: str, text: str, python_version: str,
+                       settings: Mapping[str, str]) -> DependenciesError:
+    failure = classify(text, python_version, settings)
+    if failure is not None and failure.reason in ("dependencies::disk-full", "dependencies::index-unreachable"):
+        return DependenciesError(failure.title, f"While installing {title} {version}.\n\n{failure.body}",
+                                 reason=failure.reason)
+    tail = "\n".join(text.splitlines()[-10:])
+    return DependenciesError(
+        f"Could not install {title} {version}.",
+        f"The installer's output ends with:\n{tail}\n\n"
+        "This is usually a passing problem reaching PyPI: build again.",
+        reason="dependencies::tool-install",
+    )
+
+
+def shorten(line: str, limit: int = 300) -> str:
+    """pip's "Ignored versions" lines run to thousands of characters: keep the start."""
+    if len(line) <= limit:
+        return line
+    return f"{line[:limit]}... ({len(line) - limit} more characters)"

@@ -1,0 +1,114 @@
+"""Build tools kept in the build cache (never in the slug): uv, Poetry, Pipenv.
+
+- uv: the binary out of its PyPI wheel (a zip), downloaded once per version and
+  CPU, checked against the pinned sha256, and moved into place only when whole.
+- Poetry and Pipenv: each in its own virtualenv made by the app's Python (they
+  run on it), installed by uv (or, on a CPU without a uv wheel, by the pip wheel
+  the runtime bundles), so the venv needs no pip of its own.
+A tool that is already there is reused without the network.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import stat
+import zipfile
+from pathlib import Path
+
+from buildpack import build_env, commands, fetch, output
+from buildpack.cache import BuildCache
+from buildpack.context import Context
+from buildpack.dependencies import environment, failures, tool_versions
+from buildpack.errors import DependenciesError
+
+UV_MEMBER = "uv-{version}.data/scripts/uv"
+
+
+def machine() -> str:
+    return platform.machine()
+
+
+def uv_binary(build_cache: BuildCache, arch: str = "") -> Path:
+    """The pinned uv binary, from the cache or downloaded into it."""
+    arch = arch or machine()
+    version = tool_versions.UV
+    wheel = tool_versions.UV_WHEELS.get(arch)
+    if wheel is None:
+        raise DependenciesError(
+            f"uv isn't available for this CPU ({arch}).",
+            f"The buildpack pins uv {version} wheels for: {', '.join(sorted(tool_versions.UV_WHEELS))}.\n\n"
+            "To fix it: set the config var PYTHON_INSTALLER=pip to install\n"
+            "requirements.txt with pip instead.",
+            reason="dependencies::uv-unavailable",
+        )
+    home = build_cache.tools_dir / f"uv-{version}-{arch}"
+    binary = home / "uv"
+    if binary.is_file() and os.access(binary, os.X_OK):
+        return binary
+    with output.timed(f"Installing uv {version} (from PyPI)"):
+        home.mkdir(parents=True, exist_ok=True)
+        download = home / "uv.whl"
+        try:
+            fetch.to_file(wheel.url, download, wheel.sha256)
+            extract_uv(download, binary, version)
+        finally:
+            if download.exists():
+                download.unlink()
+    return binary
+
+
+def extract_uv(wheel: Path, binary: Path, version: str) -> None:
+    """Copy the uv executable out of its wheel, then rename it into place."""
+    member = UV_MEMBER.format(version=version)
+    partial = binary.with_name(binary.name + ".partial")
+    try:
+        with zipfile.ZipFile(wheel) as archive, archive.open(member) as source, partial.open("wb") as sink:
+            while True:
+                chunk = source.read(1 << 20)
+                if not chunk:
+                    break
+                sink.write(chunk)
+    except (KeyError, zipfile.BadZipFile) as exc:
+        if partial.exists():
+            partial.unlink()
+        raise DependenciesError(
+            f"The uv {version} wheel has no uv binary.",
+            f"Looked for {member} in the wheel ({type(exc).__name__}).\n\n"
+            "This is a bug in the buildpack's pinned uv wheel; set the config\n"
+            "var PYTHON_INSTALLER=pip to install requirements.txt with pip.",
+            reason="dependencies::uv-wheel",
+        ) from None
+    os.chmod(partial, os.stat(partial).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    os.replace(partial, binary)
+
+
+def venv_tool(ctx: Context, build_cache: BuildCache, package: str, version: str, script: str,
+              python_version: str, title: str) -> Path:
+    """`script` from `package==version`, in a venv of the app's Python kept in the cache."""
+    venv = build_cache.tools_dir / f"{package}-{version}-python-{python_version}"
+    program = venv / "bin" / script
+    # The venv's python links to /app/.heroku/python, which every build links to its own
+    # runtime: the venv keeps working as long as the Python version is the same.
+    if program.is_file() and (venv / "bin" / "python").exists():
+        return program
+    commands.remove_tree(venv)
+    build_cache.tools_dir.mkdir(parents=True, exist_ok=True)
+    env = build_env.for_app(ctx)
+    create = [str(ctx.app_python), "-m", "venv", "--without-pip", str(venv)]
+    if machine() in tool_versions.UV_WHEELS:
+        # uv fetches a tool's ~40 dependencies in parallel: seconds, where pip takes a minute
+        # or more; its package cache (CACHE_DIR) serves the next tool install too.
+        install = [str(uv_binary(build_cache)), "pip", "install", "--python", str(venv / "bin" / "python"),
+                   "--no-config", "--cache-dir", str(build_cache.root / "uv"), "--quiet", f"{package}=={version}"]
+    else:
+        wheel = environment.bundled_pip_wheel(ctx.python_home)
+        install = [str(venv / "bin" / "python"), str(wheel / "pip"), "install", "--quiet", "--no-warn-script-location",
+                   "--disable-pip-version-check", f"{package}=={version}"]
+    with output.timed(f"Installing {title} {version}"):
+        for argv in (create, install):
+            result = commands.run(argv, env, cwd=build_cache.tools_dir)
+            if not result.ok:
+                commands.remove_tree(venv)
+                raise failures.tool_install_error(title, version, result.text, python_version,
+                                                  ctx.pip_config_vars())
+    return program

@@ -1,0 +1,419 @@
+"""Runs under the APP's python (3.8+) in the directory of manage.py: the build's one Django process.
+
+Usage: python django_process.py '<json: {"manage_py": ..., "config_var_names": [...]}>' RECORDS_FD
+
+One interpreter start does what the build asks of Django, in this order:
+1. runs manage.py as `python manage.py` would (so whatever it sets up first, sys.path
+   or environment, is in place), and where it calls execute_from_command_line,
+   reads the settings: record "inspected";
+2. waits for requests on stdin, one JSON line each, answered in order:
+   {"run": "collectstatic", "verbose": bool} -> record "collectstatic"
+   {"run": "checks"} -> record "checks"
+   end of input -> record "done", exit.
+The app's own output (settings that print, collectstatic's lines, tracebacks)
+goes to stdout/stderr, which the buildpack streams into the log. Records go to
+RECORDS_FD, a pipe of their own, so nothing the app prints can forge or corrupt
+one. A record written only after a step completes is how the buildpack tells
+"finished" from "the process vanished" (os._exit in the settings, a kill).
+No record ever holds a setting's value other than the few named here; error
+messages only for exception types whose message names code, not data.
+"""
+import importlib.util
+import json
+import logging
+import os
+import runpy
+import sys
+import traceback
+
+THIS_FILE = os.path.abspath(__file__)
+INSECURE_PREFIX = "django-insecure-"
+# Exceptions whose message names code (a missing name or module), not a value.
+SAFE_MESSAGES = frozenset({
+    "NameError", "ImportError", "ModuleNotFoundError", "AttributeError", "SyntaxError", "IndentationError",
+    "TabError", "ImproperlyConfigured", "AppRegistryNotReady", "LookupError", "FieldError", "FieldDoesNotExist",
+    "NoReverseMatch", "TemplateDoesNotExist",
+})
+MESSAGE_LIMIT = 300
+
+project_root = os.getcwd()
+options = json.loads(sys.argv[1])
+records = os.fdopen(int(sys.argv[2]), "w")
+manage_py = os.path.join(project_root, options.get("manage_py") or "manage.py")
+config_var_names = options.get("config_var_names") or []
+
+
+def record(kind, **data):
+    """Written after the step's own output, so the log shows that output first."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed stream must not hide the record
+            pass
+    data["kind"] = kind
+    records.write(json.dumps(data) + "\n")
+    records.flush()
+
+
+# --- where an error happened, as the app's developer would look for it ---------------------------
+
+def app_location(exc):
+    """The innermost frame in the app's own files, relative to the project root."""
+    location = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith("<"):  # <frozen os>, <string>: not a file
+            continue
+        path = os.path.abspath(frame.filename)
+        if path.startswith(project_root + os.sep) and "site-packages" not in path and os.path.isfile(path):
+            location = {"file": os.path.relpath(path, project_root), "line": frame.lineno}
+    if isinstance(exc, SyntaxError) and exc.filename:
+        path = os.path.abspath(exc.filename)
+        if path.startswith(project_root + os.sep):
+            location = {"file": os.path.relpath(path, project_root), "line": exc.lineno}
+    return location
+
+
+def is_database_error(exc):
+    """A database error: the build has no database, the dyno will (not a sign Django cannot start)."""
+    try:
+        from django.db import Error as DatabaseError
+    except Exception:  # noqa: BLE001 - Django itself broken: not a database error
+        return False
+    return isinstance(exc, DatabaseError) or type(exc).__module__.split(".")[0] in (
+        "psycopg", "psycopg2", "MySQLdb", "pymysql", "sqlite3", "redis")
+
+
+def describe_error(exc):
+    kind = type(exc).__name__
+    described = {"type": kind, "location": app_location(exc)}
+    if is_database_error(exc):
+        described["database"] = True
+    if kind in SAFE_MESSAGES:
+        message = str(exc).strip().splitlines()
+        described["message"] = message[0][:MESSAGE_LIMIT] if message else ""
+    return described
+
+
+def print_traceback(exc):
+    """Python's own traceback format, without this script's and runpy's frames (they are not the app's)."""
+    seen = set()
+
+    def chain(error):
+        if error is None or id(error) in seen:
+            return []
+        seen.add(id(error))
+        if error.__cause__ is not None:
+            return chain(error.__cause__) + [("\nThe above exception was the direct cause of the following "
+                                              "exception:\n\n", error)]
+        if error.__context__ is not None and not error.__suppress_context__:
+            return chain(error.__context__) + [("\nDuring handling of the above exception, another exception "
+                                                "occurred:\n\n", error)]
+        return [("", error)]
+
+    parts = []
+    for header, error in chain(exc):
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+                  if os.path.abspath(frame.filename) != THIS_FILE and not frame.filename.endswith("runpy.py")]
+        parts.append(header)
+        if frames:
+            parts.append("Traceback (most recent call last):\n")
+            parts.extend(traceback.format_list(frames))
+        parts.extend(traceback.format_exception_only(type(error), error))
+    sys.stderr.write("".join(parts))
+    sys.stderr.flush()
+
+
+def exit_status(code):
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    sys.stderr.write(str(code) + "\n")  # sys.exit("message"): Python prints it and exits with 1
+    return 1
+
+
+# --- 1. the settings, as Django sees them --------------------------------------------------------
+
+def module_found(dotted):
+    """Whether the module of `pkg.wsgi.application` exists, without running it."""
+    if not dotted:
+        return None
+    module = dotted.split(":", 1)[0] if ":" in dotted else dotted.rpartition(".")[0]
+    try:
+        return importlib.util.find_spec(module) is not None
+    except Exception:  # noqa: BLE001 - a parent package that fails to import
+        return False
+
+
+def staticfiles_backend(settings, django_version):
+    storages = getattr(settings, "STORAGES", None)
+    if django_version >= (4, 2) and isinstance(storages, dict):
+        backend = (storages.get("staticfiles") or {}).get("BACKEND")
+        if backend:
+            return backend
+    return getattr(settings, "STATICFILES_STORAGE", None)
+
+
+def inspect_settings():
+    report = {"settings_module": os.environ.get("DJANGO_SETTINGS_MODULE"), "error": None}
+    try:
+        import django
+        from django.conf import settings
+
+        report["django_version"] = django.get_version()
+        installed_apps = list(settings.INSTALLED_APPS)  # imports the settings module
+        version = django.VERSION[:2]
+        wsgi = getattr(settings, "WSGI_APPLICATION", None)
+        asgi = getattr(settings, "ASGI_APPLICATION", None)
+        static_root = getattr(settings, "STATIC_ROOT", None)
+        report.update(
+            wsgi_application=wsgi,
+            wsgi_module_found=module_found(wsgi),
+            asgi_application=asgi,
+            asgi_module_found=module_found(asgi),
+            static_root=str(static_root) if static_root else None,
+            static_url=getattr(settings, "STATIC_URL", None),
+            staticfiles_installed=any("staticfiles" in str(app) for app in installed_apps),
+            staticfiles_storage=staticfiles_backend(settings, version),
+        )
+    except BaseException as exc:  # noqa: BLE001 - report any failure (SystemExit too) to the buildpack
+        report["error"] = describe_error(exc)
+    return report
+
+
+# --- 2. collectstatic ----------------------------------------------------------------------------
+
+def collectstatic(execute, verbose):
+    """Django's own command, as `manage.py collectstatic --noinput` runs it; its output streamed."""
+    from django.core.management import base
+
+    finished = []
+    original = base.BaseCommand.run_from_argv
+
+    def run_from_argv(self, argv):
+        original(self, argv)
+        finished.append(True)  # reached only when the command returned: not on sys.exit/os._exit
+
+    base.BaseCommand.run_from_argv = run_from_argv
+    argv = [manage_py, "collectstatic", "--noinput"] + (["--verbosity", "2", "--traceback"] if verbose else [])
+    try:
+        execute(argv)
+        status = 0
+    except SystemExit as exc:
+        status = exit_status(exc.code)
+    except BaseException as exc:  # noqa: BLE001 - printed as Python would, then reported
+        print_traceback(exc)
+        status = 1
+    finally:
+        base.BaseCommand.run_from_argv = original
+    return {"status": status, "finished": bool(finished) and status == 0}
+
+
+# --- 3. the production checks --------------------------------------------------------------------
+
+def describe_secret_key(settings):
+    try:
+        key = settings.SECRET_KEY
+    except Exception:  # noqa: BLE001 - Django 3.2+ raises ImproperlyConfigured for an empty key
+        key = ""
+    key = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
+    from_config_var = bool(key) and any(
+        os.environ.get(name) is not None and os.environ[name].strip() == key.strip() for name in config_var_names
+    )
+    return {
+        "length": len(key),
+        "unique_characters": len(set(key)),
+        "insecure_prefix": key.startswith(INSECURE_PREFIX),
+        "from_config_var": from_config_var,
+    }
+
+
+def module_mentions(dotted, word):
+    """Whether the source of the module holding `dotted` (a.b.application) mentions word; None if unknown."""
+    if not dotted or "." not in dotted:
+        return None
+    try:
+        spec = importlib.util.find_spec(dotted.rsplit(".", 1)[0])
+    except Exception:  # noqa: BLE001 - finding a parent package may import it
+        return None
+    if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+        return None
+    try:
+        with open(spec.origin, encoding="utf-8", errors="replace") as handle:
+            return word in handle.read().lower()
+    except OSError:
+        return None
+
+
+def read_settings(settings):
+    databases = getattr(settings, "DATABASES", None) or {}
+    storages = getattr(settings, "STORAGES", None)
+    if isinstance(storages, dict) and isinstance(storages.get("staticfiles"), dict):
+        backend = storages["staticfiles"].get("BACKEND")
+    else:
+        backend = getattr(settings, "STATICFILES_STORAGE", None)  # before Django 4.2 (ignored since 5.1)
+    return {
+        "debug": bool(getattr(settings, "DEBUG", False)),
+        "allowed_hosts": [str(host) for host in (getattr(settings, "ALLOWED_HOSTS", None) or [])],
+        "database_engines": {
+            str(alias): str(config.get("ENGINE") or "") for alias, config in databases.items() if isinstance(config, dict)
+        },
+        "secret_key": describe_secret_key(settings),
+        "middleware": [str(entry) for entry in (getattr(settings, "MIDDLEWARE", None) or [])],
+        "static_url": getattr(settings, "STATIC_URL", None),
+        "staticfiles_installed": "django.contrib.staticfiles" in (getattr(settings, "INSTALLED_APPS", None) or []),
+        "staticfiles_backend": backend,
+        "wsgi_mentions_whitenoise": module_mentions(getattr(settings, "WSGI_APPLICATION", None), "whitenoise"),
+    }
+
+
+def writes_to_console(handler):
+    if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+        return False
+    return getattr(handler, "stream", None) in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
+
+
+def errors_reach_console():
+    """Would an unhandled view error (ERROR on django.request) be written to stdout or stderr?
+
+    Follows what Logger.callHandlers does: the logger's own filters, then
+    every handler up the propagation chain; with no handler at all, Python's
+    lastResort prints to stderr.
+    """
+    logger = logging.getLogger("django.request")
+    entry = logger.makeRecord(logger.name, logging.ERROR, __file__, 0, "Internal Server Error: /", (), None)
+    if logger.disabled or not logger.isEnabledFor(logging.ERROR) or not logger.filter(entry):
+        return False
+    found_handler = False
+    current = logger
+    while current is not None:
+        for handler in current.handlers:
+            found_handler = True
+            if entry.levelno >= handler.level and writes_to_console(handler) and handler.filter(entry):
+                return True
+        if not current.propagate:
+            break
+        current = current.parent
+    if not found_handler:
+        last_resort = logging.lastResort
+        return last_resort is not None and entry.levelno >= last_resort.level
+    return False
+
+
+def system_checks():
+    """Every issue `manage.py check --deploy` reports, each marked deploy-only or not.
+
+    Only the checks without deploy=True run before `migrate` (and every other
+    command): an error among them stops the release phase; a deploy-only one does not.
+    """
+    import django
+    from django.core.checks.registry import registry
+
+    issues = []
+    deploy_only = registry.deployment_checks
+    for check in registry.get_checks(include_deployment_checks=True):
+        kwargs = {"app_configs": None}
+        if django.VERSION >= (3, 1):
+            kwargs["databases"] = None  # no database checks: the build has no database
+        for issue in check(**kwargs):
+            if not issue.is_silenced():
+                issues.append({"id": issue.id or "", "level": int(issue.level), "deploy": check in deploy_only})
+    return issues
+
+
+def load_urls():
+    """What the first request does: import ROOT_URLCONF and everything it includes."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - the import is the point
+
+
+def checks():
+    facts = {"error": None, "startup_error": None, "startup_stage": None}
+    try:
+        import django
+        from django.conf import settings
+
+        facts["django_version"] = django.get_version()
+        settings.INSTALLED_APPS  # noqa: B018 - forces the settings module to import
+        facts.update(read_settings(settings))
+    except BaseException as exc:  # noqa: BLE001 - report any failure to the buildpack
+        facts["error"] = describe_error(exc)
+        return facts
+    for stage, step in (("loading the apps (django.setup)", django.setup),
+                        ("loading the URL configuration (ROOT_URLCONF)", load_urls)):
+        try:
+            step()
+        except BaseException as exc:  # noqa: BLE001
+            facts["startup_error"] = describe_error(exc)
+            facts["startup_stage"] = stage
+            if stage.startswith("loading the URL"):
+                facts["root_urlconf"] = str(getattr(settings, "ROOT_URLCONF", "") or "")
+            break
+    try:
+        facts["console_errors"] = errors_reach_console()
+        if facts["startup_error"] is None:
+            facts["system_checks"] = system_checks()
+    except BaseException as exc:  # noqa: BLE001
+        if facts["startup_error"] is None:
+            facts["startup_error"] = describe_error(exc)
+            facts["startup_stage"] = "running the system checks"
+    return facts
+
+
+# --- the conversation ----------------------------------------------------------------------------
+
+def serve(execute):
+    """Answer the buildpack's requests until it closes our stdin."""
+    requests = sys.stdin
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    for line in requests:
+        request = json.loads(line)
+        # The app's code must never wait on the buildpack's pipe.
+        saved_stdin, sys.stdin = sys.stdin, open(devnull, closefd=False)
+        try:
+            if request.get("run") == "collectstatic":
+                record("collectstatic", **collectstatic(execute, bool(request.get("verbose"))))
+            elif request.get("run") == "checks":
+                record("checks", facts=checks())
+        finally:
+            sys.stdin = saved_stdin
+    record("done")
+
+
+def main():
+    import django.core.management as management
+
+    real_execute = management.execute_from_command_line
+    answered = []
+
+    def execute_from_command_line(argv=None):
+        """Called by manage.py once it has set everything up: the settings now import as they will on a dyno."""
+        answered.append(True)
+        record("inspected", report=inspect_settings())
+        serve(real_execute)
+
+    management.execute_from_command_line = execute_from_command_line
+    # What `python manage.py collectstatic --noinput` has: settings that test
+    # `"collectstatic" in sys.argv` (to need no database or secret then) see it.
+    sys.argv = [manage_py, "collectstatic", "--noinput"]
+    sys.path[0] = project_root  # what `python manage.py` puts first
+    try:
+        runpy.run_path(manage_py, run_name="__main__")
+        failure = None
+    except SystemExit as exc:
+        failure = None if exit_status(exc.code) == 0 else {"type": "SystemExit", "location": None}
+    except BaseException as exc:  # noqa: BLE001 - manage.py itself failed before reaching Django
+        print_traceback(exc)
+        failure = describe_error(exc)
+    if answered:
+        return
+    # manage.py never called execute_from_command_line (a custom one, or it failed first).
+    report = inspect_settings()
+    if failure is not None and report.get("error") is None:
+        report["error"] = failure
+    record("inspected", report=report)
+    serve(real_execute)
+
+
+main()

@@ -1,0 +1,154 @@
+"""The Procfile checks: table tests over text and a fake Lookup (no files, no subprocess)."""
+from __future__ import annotations
+
+import pytest
+
+from buildpack.app import procfile
+
+WSGI = "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"
+MODULES = {"mysite.wsgi": WSGI, "backend/mysite.wsgi": WSGI, "mysite.asgi": "application = 1\n",
+           "factory": "def create_app():\n    pass\n", "starry": "from x import *\n"}
+
+
+def module_source(module, dirs):
+    for directory in dirs:
+        key = module if directory == "." else f"{directory}/{module}"
+        if key in MODULES:
+            return True, MODULES[key]
+    return False, None
+
+
+LOOKUP = procfile.Lookup(
+    command_exists=lambda name: name in {"gunicorn", "uvicorn", "python", "bash", "celery", "newrelic-admin"},
+    path_exists=lambda path: path in {"bin/start-web", "scripts/run.sh"},
+    module_source=module_source,
+    installed_commands=("gunicorn", "uvicorn", "django-admin", "celery", "newrelic-admin"),
+)
+
+
+def slugs(text):
+    return [finding.slug for finding in procfile.check(text, LOOKUP)]
+
+
+@pytest.mark.parametrize("text", [
+    "web: gunicorn mysite.wsgi\n",
+    "web: gunicorn mysite.wsgi:application --bind 0.0.0.0:$PORT --workers 3\n",
+    "web: gunicorn --chdir backend mysite.wsgi --bind 0.0.0.0:$PORT\n",
+    "web: cd backend && gunicorn mysite.wsgi\n",
+    "web: uvicorn mysite.asgi:application --host 0.0.0.0 --port $PORT\n",
+    "web: python -m gunicorn mysite.wsgi:application\n",
+    "web: newrelic-admin run-program gunicorn mysite.wsgi\n",
+    "web: gunicorn 'factory:create_app()'\n",
+    "web: gunicorn starry:anything\n",  # an import * could define it: no guess
+    "worker: celery -A mysite worker -l info\n",
+    "release: ./bin/start-web && bash scripts/run.sh\n",
+    "worker2: python manage.py rqworker\n",
+    "web_admin: gunicorn mysite.wsgi\n",
+    "# a comment\n\n   \nweb: WEB_CONCURRENCY=2 gunicorn mysite.wsgi\n",
+    "web: $START_COMMAND\n",
+    "web: gunicorn mysite.wsgi --log-file -\n",
+    "web: bash -c 'unbalanced\n",  # cannot be parsed: no guess
+])
+def test_good_lines_raise_nothing(text):
+    assert slugs(text) == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("web gunicorn mysite.wsgi\n", ["procfile::malformed"]),
+    ("web : gunicorn mysite.wsgi\n", ["procfile::malformed"]),
+    ("  web: gunicorn mysite.wsgi\n", ["procfile::malformed"]),
+    ("just words here\n", ["procfile::malformed"]),
+    ("web:\n", ["procfile::no-command"]),
+    ("relase: python manage.py migrate\n", ["procfile::misspelled-type"]),
+    ("Web: gunicorn mysite.wsgi\n", ["procfile::misspelled-type"]),
+    ("wbe: gunicorn mysite.wsgi\n", ["procfile::misspelled-type"]),
+    ("wokrer: celery -A mysite worker\n", ["procfile::misspelled-type"]),
+    ("web: gunicron mysite.wsgi\n", ["procfile::missing-program"]),
+    ("web: ./bin/missing\n", ["procfile::missing-program"]),
+    ("web: gunicorn mysite.wsgi:aplication\n", ["procfile::missing-application"]),
+    ("web: gunicorn nosuch.wsgi\n", ["procfile::missing-application"]),
+    ("web: gunicorn --chdir src mysite.wsgi\n", ["procfile::missing-application"]),
+    ("web: gunicorn mysite.wsgi\nweb: gunicorn mysite.wsgi\n", ["procfile::duplicate-type"]),
+    ("relase: gunicron x.wsgi\n", ["procfile::misspelled-type", "procfile::missing-program"]),
+])
+def test_each_mistake_is_found(text, expected):
+    assert slugs(text) == expected
+
+
+def test_a_misspelled_program_is_matched_to_the_installed_one():
+    (finding,) = procfile.check("web: gunicron mysite.wsgi --bind 0.0.0.0:$PORT\n", LOOKUP)
+    assert finding.title == "Procfile line 1 runs `gunicron`, which is not installed."
+    assert "    web: gunicorn mysite.wsgi --bind 0.0.0.0:$PORT\n" in finding.body
+
+
+def test_an_unknown_program_without_a_near_name_says_to_add_its_package():
+    (finding,) = procfile.check("worker: rqworker default\n", LOOKUP)
+    assert finding.title == "Procfile line 1 runs `rqworker`, which is not installed."
+    assert "1. Add the package that provides `rqworker` to requirements.txt," in finding.body
+
+
+def test_a_missing_module_says_where_it_looked():
+    (finding,) = procfile.check("web: gunicorn --chdir src mysite.wsgi\n", LOOKUP)
+    assert finding.title == "Procfile line 1 names a module that does not exist: mysite.wsgi."
+    assert "(looked for src/mysite/wsgi.py and in the installed" in finding.body
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("relase", "release"), ("releas", "release"), ("Release", "release"), ("wbe", "web"), ("webb", None),
+    ("worke", "worker"), ("web", None), ("worker2", None), ("webhooks", None), ("clock", None),
+    ("celery", None), ("beat", None), ("rel", None),
+])
+def test_misspelled_type(name, expected):
+    assert procfile.misspelled_type(name) == expected
+
+
+def test_parse_keeps_what_heroku_reads():
+    text = "web: gunicorn a.wsgi \n# web: old\nbad line\nworker:python w.py\nweb: gunicorn b.wsgi\n"
+    assert procfile.parse(text) == {"web": "gunicorn b.wsgi", "worker": "python w.py"}
+
+
+def test_quotes_are_bounded():
+    line = "web: " + "x" * 500
+    (finding,) = procfile.check(line.replace(":", "", 1) + "\n", LOOKUP)
+    assert max(len(body_line) for body_line in finding.body.splitlines()) <= procfile.QUOTE_LIMIT + 8
+
+
+@pytest.mark.parametrize("content, slug", [
+    (b"web: gunicorn a.wsgi\n\x00\x01", "procfile::binary"),
+    (b"web: echo caf\xe9\n", "procfile::encoding"),
+    (b"web: x\n" * 200_000, "procfile::too-big"),
+])
+def test_reading_says_what_is_wrong_with_the_file(tmp_path, content, slug):
+    (tmp_path / "Procfile").write_bytes(content)
+    found = procfile.read(tmp_path)
+    assert found.exists and found.problem is not None and found.problem.slug == slug
+
+
+def test_reading_a_directory_or_nothing(tmp_path):
+    assert procfile.read(tmp_path) == procfile.Procfile()
+    (tmp_path / "Procfile").mkdir()
+    assert procfile.read(tmp_path).problem.slug == "procfile::directory"
+
+
+def test_reading_strips_a_bom(tmp_path):
+    (tmp_path / "Procfile").write_bytes(b"\xef\xbb\xbfweb: gunicorn a.wsgi\n")
+    assert procfile.read(tmp_path).process_types == {"web": "gunicorn a.wsgi"}
+
+
+def test_only_a_few_findings_are_shown():
+    findings = procfile.check("bad\n" * 50, LOOKUP)
+    shown, more = procfile.shown_findings(findings)
+    assert (len(shown), more) == (procfile.MAX_FINDINGS_SHOWN, 50 - procfile.MAX_FINDINGS_SHOWN)
+
+
+def test_the_wording_for_a_binary_or_non_utf8_procfile(tmp_path):
+    (tmp_path / "Procfile").write_bytes("web: gunicorn a.wsgi\n".encode("utf-16"))
+    binary = procfile.read(tmp_path).problem
+    assert binary.title == "Procfile is not a text file."
+    assert binary.body.startswith("The Procfile contains NUL bytes: it is binary data (an image, an\n")
+    (tmp_path / "Procfile").write_bytes(b"web: gunicorn a.wsgi\nworker: echo caf\xe9\n")
+    found = procfile.read(tmp_path)
+    assert found.problem.title == "Procfile is not UTF-8 text."
+    assert found.problem.body.startswith(
+        "Line 2 of the Procfile has bytes that are not UTF-8:\n    worker: echo caf\N{REPLACEMENT CHARACTER}\n")
+    assert found.process_types == {"web": "gunicorn a.wsgi", "worker": "echo caf\N{REPLACEMENT CHARACTER}"}

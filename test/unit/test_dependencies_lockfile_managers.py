@@ -1,0 +1,249 @@
+"""uv, Poetry and Pipenv: their exact commands, environments, fingerprints and lock errors."""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from buildpack.cache import BuildCache
+from buildpack.context import Context
+from buildpack.dependencies import pipenv, poetry, tool_versions, tools, uv
+from buildpack.errors import DependenciesError
+
+OUTPUTS = Path(__file__).parent / "dependency_outputs"
+
+
+def make_context(tmp_path, config=None):
+    build = tmp_path / "build"
+    build.mkdir(exist_ok=True)
+    env_dir = tmp_path / "env"
+    env_dir.mkdir(exist_ok=True)
+    for name, value in (config or {}).items():
+        (env_dir / name).write_text(value)
+    return Context.from_args([str(build), str(tmp_path / "cache"), str(env_dir)], {"PATH": "/usr/bin", "HOME": "/app"})
+
+
+@pytest.mark.parametrize(
+    "manager, for_ci, argv",
+    [
+        (uv.UvProject, False, ["/t/uv", "sync", "--locked", "--no-default-groups", "--compile-bytecode"]),
+        (uv.UvProject, True, ["/t/uv", "sync", "--locked", "--compile-bytecode"]),
+        (poetry.Poetry, False, ["/t/poetry", "sync", "--only", "main", "--compile", "--no-ansi", "--no-interaction"]),
+        (poetry.Poetry, True, ["/t/poetry", "sync", "--compile", "--no-ansi", "--no-interaction"]),
+        (pipenv.Pipenv, False, ["/t/pipenv", "install", "--deploy"]),
+        (pipenv.Pipenv, True, ["/t/pipenv", "install", "--deploy", "--dev"]),
+    ],
+)
+def test_each_manager_runs_its_tool_with_the_lock_enforced(manager, for_ci, argv):
+    tool = Path(argv[0])
+    assert manager(for_ci).argv(tool) == argv
+
+
+def test_uv_works_on_the_runtime_prefix_with_its_cache_in_cache_dir(tmp_path):
+    ctx = make_context(tmp_path)
+    values = uv.env(ctx, BuildCache(ctx.cache_dir))
+    assert values["UV_CACHE_DIR"] == str(tmp_path / "cache" / "django-buildpack" / "uv")
+    assert values["UV_PYTHON_DOWNLOADS"] == "never" and values["UV_NO_MANAGED_PYTHON"] == "1"
+    assert values["UV_LINK_MODE"] in ("hardlink", "copy")
+    assert values["PATH"].split(":")[0] == "/app/.heroku/python/bin"
+
+
+@pytest.mark.parametrize(
+    "manager, files",
+    [(uv.UvProject, ("pyproject.toml", "uv.lock")), (poetry.Poetry, ("pyproject.toml", "poetry.lock")),
+     (pipenv.Pipenv, ("Pipfile", "Pipfile.lock"))],
+)
+def test_the_fingerprint_changes_with_each_file_it_reads(tmp_path, manager, files):
+    ctx = make_context(tmp_path)
+    for name in files:
+        (ctx.build_dir / name).write_text(f"{name} v1\n")
+    first = manager().fingerprint(ctx)
+    assert manager().fingerprint(ctx) == first
+    assert manager(for_ci=True).fingerprint(ctx) != first, "CI installs the dev groups too"
+    for name in files:
+        (ctx.build_dir / name).write_text(f"{name} v2\n")
+        assert manager().fingerprint(ctx) != first
+        (ctx.build_dir / name).write_text(f"{name} v1\n")
+    (ctx.build_dir / "README.md").write_text("unrelated\n")
+    assert manager().fingerprint(ctx) == first
+
+
+def test_uv_fingerprint_follows_local_path_sources(tmp_path):
+    ctx = make_context(tmp_path)
+    (ctx.build_dir / "pyproject.toml").write_text("[project]\n")
+    (ctx.build_dir / "uv.lock").write_text('[[package]]\nname = "lib"\nsource = { directory = "vendor/lib" }\n')
+    (ctx.build_dir / "vendor" / "lib").mkdir(parents=True)
+    (ctx.build_dir / "vendor" / "lib" / "code.py").write_text("A = 1\n")
+    first = uv.UvProject().fingerprint(ctx)
+    (ctx.build_dir / "vendor" / "lib" / "code.py").write_text("A = 2\n")
+    assert uv.UvProject().fingerprint(ctx) != first
+
+
+@pytest.mark.parametrize(
+    "manager, tools_used",
+    [
+        (uv.UvProject, {"package manager": "uv", "uv": tool_versions.UV}),
+        (poetry.Poetry, {"package manager": "poetry", "poetry": "2.4.3"}),
+        (pipenv.Pipenv, {"package manager": "pipenv", "pipenv": "2026.10.3"}),
+    ],
+)
+def test_the_manager_and_its_tool_version_are_the_cache_identity(manager, tools_used):
+    assert manager().tools("3.12.1") == tools_used
+
+
+def test_uv_lock_errors_name_the_file_and_the_command():
+    outdated = ("Resolved 20 packages in 857ms\nerror: The lockfile at `uv.lock` needs to be updated, but "
+                "`--locked` was provided.\n\nhint: To update the lockfile, run `uv lock`.")
+    error = uv.lock_error(outdated)
+    assert error is not None and error.title == "uv.lock is out of date with pyproject.toml."
+    assert error.reason == "dependencies::lock-outdated" and "`uv lock`" in error.body
+    corrupt = ("error: Failed to parse `uv.lock`\n  cause: TOML parse error at line 1, column 9\n    |\n"
+               "  1 | garbage [[[\n    |         ^\n  key with no value, expected `=`")
+    error = uv.lock_error(corrupt)
+    assert error is not None and error.title == "uv.lock can't be read."
+    assert error.reason == "dependencies::lock-corrupt"
+    assert "TOML parse error at line 1, column 9" in error.body and "`uv lock`" in error.body
+    assert uv.lock_error("error: something else") is None
+
+
+def test_poetry_lock_errors_name_the_file_and_the_command():
+    text = ("pyproject.toml changed significantly since poetry.lock was last generated. "
+            "Run `poetry lock` to fix the lock file.")
+    error = poetry.lock_error(text)
+    assert error is not None and error.title == "poetry.lock is out of date with pyproject.toml."
+    assert "`poetry lock`" in error.body
+    corrupt = poetry.corrupt_file_error("poetry.lock: Expected '=' after a key in a key/value pair (at line 1, column 9)")
+    assert corrupt.title == "poetry.lock can't be read."
+    assert "(at line 1, column 9)" in corrupt.body and "`poetry lock`" in corrupt.body
+
+
+def test_pipenv_out_of_date_lock_is_recognised_in_its_real_output():
+    error = pipenv.lock_error((OUTPUTS / "pipenv_outdated_lock.txt").read_text())
+    assert error is not None and error.title == "Pipfile.lock is out of date with the Pipfile."
+    assert "`pipenv lock`" in error.body
+
+
+@pytest.mark.parametrize("text", ['{"_meta": ', "[]", '{"default": []}', "\udcff"])
+def test_a_corrupt_pipfile_lock_is_reported_before_pipenv_runs(tmp_path, text):
+    lock = tmp_path / "Pipfile.lock"
+    lock.write_text(text, errors="surrogateescape")
+    with pytest.raises(DependenciesError) as caught:
+        pipenv.read_lock(lock)
+    assert caught.value.title == "Pipfile.lock can't be read."
+    assert "`pipenv lock`" in caught.value.body
+
+
+def test_pipenv_keeps_only_what_the_lock_lists():
+    lock = {"default": {"Django": {}, "typing_extensions": {}}, "develop": {"pytest": {}}}
+    assert pipenv.locked_names(lock, for_ci=False) == {"django", "typing-extensions"}
+    assert pipenv.locked_names(lock, for_ci=True) == {"django", "typing-extensions", "pytest"}
+
+
+def test_pipenvs_traceback_frames_are_kept_out_of_the_log():
+    assert pipenv._quiet("[DeployException]:   File \"/x/install.py\", line 405") is None
+    assert pipenv._quiet("ERROR:: Aborting deploy") == "ERROR:: Aborting deploy"
+
+
+@pytest.mark.parametrize(
+    "python, poetry_version, pipenv_version",
+    [("3.8.18", None, None), ("3.9.18", "2.2.1", "2025.0.4"), ("3.12.1", "2.4.3", "2026.10.3")],
+)
+def test_tool_pins_follow_the_python_they_run_on(python, poetry_version, pipenv_version):
+    assert tool_versions.poetry_version(python) == poetry_version
+    assert tool_versions.pipenv_version(python) == pipenv_version
+
+
+def test_poetry_on_python_3_8_is_refused_with_the_fix():
+    error = poetry.unsupported_python("3.8.18")
+    assert error.title == "Poetry 2 doesn't run on Python 3.8.18."
+
+
+def test_uv_wheels_are_pinned_per_cpu_with_sha256():
+    assert set(tool_versions.UV_WHEELS) == {"x86_64", "aarch64"}
+    for arch, wheel in tool_versions.UV_WHEELS.items():
+        assert wheel.url.startswith("https://files.pythonhosted.org/") and f"uv-{tool_versions.UV}-" in wheel.url
+        assert len(wheel.sha256) == 64 and ("x86_64" if arch == "x86_64" else "aarch64") in wheel.url
+
+
+def fake_wheel(path: Path, members: dict) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def test_the_uv_binary_is_taken_out_of_its_wheel_and_made_executable(tmp_path):
+    wheel = tmp_path / "uv.whl"
+    fake_wheel(wheel, {"uv-1.2.3.data/scripts/uv": b"#!binary", "uv/__init__.py": b""})
+    binary = tmp_path / "uv"
+    tools.extract_uv(wheel, binary, "1.2.3")
+    assert binary.read_bytes() == b"#!binary" and binary.stat().st_mode & 0o111
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_wheel_without_the_binary_is_an_error_and_leaves_nothing(tmp_path):
+    wheel = tmp_path / "uv.whl"
+    fake_wheel(wheel, {"uv/__init__.py": b""})
+    with pytest.raises(DependenciesError) as caught:
+        tools.extract_uv(wheel, tmp_path / "uv", "1.2.3")
+    assert caught.value.reason == "dependencies::uv-wheel"
+    assert not (tmp_path / "uv").exists() and not list(tmp_path.glob("*.partial"))
+
+
+def test_a_cached_uv_is_used_without_the_network(tmp_path, monkeypatch):
+    cache = BuildCache(tmp_path)
+    home = cache.tools_dir / f"uv-{tool_versions.UV}-x86_64"
+    home.mkdir(parents=True)
+    (home / "uv").write_bytes(b"")
+    (home / "uv").chmod(0o755)
+    monkeypatch.setattr(tools.fetch, "to_file", lambda *a, **k: pytest.fail("no download for a cached uv"))
+    assert tools.uv_binary(cache, "x86_64") == home / "uv"
+
+
+def test_uv_is_downloaded_with_its_pinned_sha256(tmp_path, monkeypatch):
+    cache = BuildCache(tmp_path)
+    calls = []
+
+    def to_file(url, destination, sha256, *args, **kwargs):
+        calls.append((url, sha256))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(f"uv-{tool_versions.UV}.data/scripts/uv", b"uv!")
+        destination.write_bytes(buffer.getvalue())
+        return sha256
+
+    monkeypatch.setattr(tools.fetch, "to_file", to_file)
+    binary = tools.uv_binary(cache, "aarch64")
+    wheel = tool_versions.UV_WHEELS["aarch64"]
+    assert calls == [(wheel.url, wheel.sha256)]
+    assert binary.read_bytes() == b"uv!"
+    assert not (binary.parent / "uv.whl").exists()
+
+
+def test_an_unknown_cpu_gets_an_error_pointing_at_pip(tmp_path):
+    with pytest.raises(DependenciesError) as caught:
+        tools.uv_binary(BuildCache(tmp_path), "riscv64")
+    assert "PYTHON_INSTALLER=pip" in caught.value.body
+
+
+def test_uv_index_options_come_from_pips_config_vars():
+    settings = {"PIP_INDEX_URL": "https://u:p@mirror.example/simple", "PIP_EXTRA_INDEX_URL": "https://a/ https://b/",
+                "PIP_FIND_LINKS": "/wheels", "PIP_TRUSTED_HOST": "mirror.example"}
+    assert uv.index_arguments(settings) == [
+        "--index-url", "https://u:p@mirror.example/simple", "--extra-index-url", "https://a/",
+        "--extra-index-url", "https://b/", "--find-links", "/wheels", "--allow-insecure-host", "mirror.example",
+        "--index-strategy", "unsafe-first-match",
+    ]
+    assert uv.index_arguments({}) == []
+    assert uv.describe_indexes(settings) == ("Looking in indexes: https://****@mirror.example/simple, https://a/, "
+                                             "https://b/; links: /wheels")
+    assert uv.describe_indexes({}) is None
+
+
+def test_uv_pip_install_argv(tmp_path):
+    ctx = make_context(tmp_path)
+    argv = uv.pip_install_argv(Path("/t/uv"), ctx, ctx.build_dir / "requirements.txt", [])
+    assert argv == ["/t/uv", "pip", "install", "--python", "/app/.heroku/python/bin/python", "--compile-bytecode",
+                    "-r", "requirements.txt"]
+    assert uv.requirements_env(ctx, BuildCache(ctx.cache_dir))["UV_NO_CONFIG"] == "1"
