@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import localheroku
 from buildpack import archive, cache, context, output
-from buildpack.app import processes
+from buildpack.app import procfile, processes
 from buildpack.dependencies import requirements
 from buildpack.errors import ArchiveError, PythonVersionError
 from buildpack.python import version_files
@@ -103,7 +103,7 @@ PROCFILE_TEXT = st.lists(st.one_of(st.text(max_size=60),
 @SETTINGS
 @given(PROCFILE_TEXT)
 def test_procfile_parses_to_names_and_commands(text):
-    types = processes.parse_procfile(text)
+    types = procfile.parse(text)
     for name, command in types.items():
         assert name and ":" not in name and "\n" not in name
         assert "\n" not in command
