@@ -231,7 +231,14 @@ def _extract_members(tar: tarfile.TarFile, target: Path, archive: Path, use_filt
             _sanitise(member)
         elif member.isdir():
             member.mode |= 0o700
-        tar.extract(member, str(target), **options)  # type: ignore[arg-type]
+        try:
+            tar.extract(member, str(target), **options)  # type: ignore[arg-type]
+        except KeyError:  # a hard link to a member the archive does not hold (tarfile's own error)
+            raise _unsafe(archive, member.name, f"is a hard link to {member.linkname!r}, which the archive "
+                          "does not hold", policy) from None
+        except RecursionError:  # tarfile follows link chains recursively; a loop never ends
+            raise _unsafe(archive, member.name, f"is a link to {member.linkname!r} in a loop of links",
+                          policy) from None
     checker.finish()
 
 

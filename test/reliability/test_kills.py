@@ -17,7 +17,7 @@ SYNC_APP = {"requirements.txt": "Django==5.2.8\ngunicorn==23.0.0\nsix==1.17.0\n"
 WARM_STEPS = [
     r"^-----> Using Python",
     r"^-----> Updating the cached environment",
-    r"Successfully installed six",
+    r"\bsix\b",  # the installer's output naming the added package
     r"^-----> Running collectstatic",
     r"^-----> Checking the Django settings",
     r"^-----> Process types",

@@ -230,6 +230,14 @@ def test_a_project_dir_with_a_space_is_quoted():
     assert processes.release_command("my app") == "python 'my app/manage.py' migrate --noinput"
 
 
+@pytest.mark.parametrize("command", ["0", "1.5", "true", "no", "null", "~", "0x1F", "-3"])
+def test_a_command_yaml_would_read_as_a_number_or_boolean_is_quoted(command):
+    import yaml
+
+    text = processes.render_release_yaml({"web": command}, [])
+    assert yaml.safe_load(text) == {"default_process_types": {"web": command}}
+
+
 def test_the_defaults_are_written_as_the_procfile_only_when_the_app_has_none(tmp_path):
     plan = processes.ProcessPlan({"web": "gunicorn p.wsgi:application", "release": "python manage.py migrate"})
     assert processes.write_procfile(tmp_path, plan, None) is True

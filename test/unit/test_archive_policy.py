@@ -155,3 +155,11 @@ def test_a_corrupt_zip_is_reported_as_corrupt(tmp_path):
     with pytest.raises(ArchiveError) as error:
         archive.extract_tar(path, tmp_path / "out")
     assert error.value.reason == "archive::corrupt"
+
+
+@pytest.mark.parametrize("use_filter", FILTERS)
+def test_a_hard_link_to_a_member_the_archive_lacks_is_refused(tmp_path, use_filter):
+    path = write_tar(tmp_path / "a.tar.gz", [member("a", tarfile.LNKTYPE, "missing")])
+    with pytest.raises(ArchiveError) as error:
+        archive.extract_tar(path, tmp_path / "out", use_data_filter=use_filter)
+    assert "which the archive does not hold" in error.value.body

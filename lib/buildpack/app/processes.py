@@ -168,9 +168,15 @@ def load(build_dir: Path) -> Tuple[Dict[str, str], List[str]]:
 _PLAIN_SCALAR = re.compile(r"^[A-Za-z0-9_./$][^#]*$")
 
 
+# Plain scalars YAML reads as something other than a string: numbers, booleans, null.
+_NOT_A_STRING = re.compile(r"^([-+]?(\.?[0-9][0-9_.:eE+-]*|\.inf|\.nan|0x[0-9a-fA-F]+|0o[0-7]+)|~|null|Null|NULL|"
+                           r"true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N)$")
+
+
 def yaml_scalar(value: str) -> str:
     """A YAML scalar: plain when unambiguous, else double-quoted with escapes."""
-    if _PLAIN_SCALAR.match(value) and ": " not in value and not value.endswith(":") and value == value.strip():
+    if (_PLAIN_SCALAR.match(value) and ": " not in value and not value.endswith(":") and value == value.strip()
+            and not _NOT_A_STRING.match(value)):
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     return f'"{escaped}"'
