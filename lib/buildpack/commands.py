@@ -322,24 +322,30 @@ class Conversation:
 
     Its stdout and stderr are merged and streamed line by line; it writes records
     (one JSON object a line) to a pipe of its own, whose write end's number is
-    appended to argv, so nothing the child's code prints can forge one; requests
-    go to its stdin, one JSON line each. Every wait has a time limit: past it,
+    appended to argv, so nothing the child's code prints can forge one; requests,
+    one JSON line each, come on a second pipe whose read end's number follows it.
+    Its stdin is /dev/null: app code that reads stdin (a settings module asking
+    for input) gets end-of-file, never the requests. Every wait has a time limit: past it,
     the child's whole process group is killed and the wait ends with timed_out.
     """
 
     def __init__(self, argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Path] = None) -> None:
-        read_fd, write_fd = os.pipe()
+        read_fd, write_fd = os.pipe()  # records: the child writes
+        requests_read, requests_write = os.pipe()  # requests: the child reads
         try:
             self.process = subprocess.Popen(
-                list(argv) + [str(write_fd)], cwd=str(cwd) if cwd else None, env=dict(env),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                pass_fds=(write_fd,), start_new_session=True,  # its own group: a time limit kills it all
+                list(argv) + [str(write_fd), str(requests_read)], cwd=str(cwd) if cwd else None, env=dict(env),
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(write_fd, requests_read), start_new_session=True,  # its own group: a time limit kills it all
             )
         except OSError:
             os.close(read_fd)
+            os.close(requests_write)
             raise
         finally:
             os.close(write_fd)
+            os.close(requests_read)
+        self._requests = os.fdopen(requests_write, "wb")
         assert self.process.stdout is not None
         self._output_fd = self.process.stdout.fileno()
         self._records_fd = read_fd
@@ -353,10 +359,9 @@ class Conversation:
         self.timed_out = False
 
     def send(self, request: Mapping[str, object]) -> None:
-        assert self.process.stdin is not None
         try:
-            self.process.stdin.write((json.dumps(dict(request)) + "\n").encode())
-            self.process.stdin.flush()
+            self._requests.write((json.dumps(dict(request)) + "\n").encode())
+            self._requests.flush()
         except (BrokenPipeError, ValueError):
             pass  # it already ended: the wait that follows says how
 
@@ -421,12 +426,11 @@ class Conversation:
         kill_group(self.process.pid)
 
     def finish(self, time_limit: float) -> int:
-        """Close its stdin (no more requests), drain its output, and return its exit status."""
-        if self.process.stdin is not None:
-            try:
-                self.process.stdin.close()
-            except OSError:
-                pass
+        """Close the requests pipe (no more requests), drain its output, and return its exit status."""
+        try:
+            self._requests.close()
+        except OSError:
+            pass  # BrokenPipeError flushing to a child that already ended
         self.wait_for("(end)", time_limit)
         try:
             returncode = self.process.wait(timeout=time_limit)

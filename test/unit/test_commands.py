@@ -48,10 +48,11 @@ def test_without_a_time_limit_nothing_is_killed():
 
 ECHO_CHILD = r"""
 import json, os, sys
-records = os.fdopen(int(sys.argv[-1]), "w")
-print("starting"); sys.stdout.flush()
+records = os.fdopen(int(sys.argv[-2]), "w")
+requests = os.fdopen(int(sys.argv[-1]))
+print("starting", repr(sys.stdin.read())); sys.stdout.flush()
 records.write(json.dumps({"kind": "ready"}) + "\n"); records.flush()
-for line in sys.stdin:
+for line in requests:
     request = json.loads(line)
     print("asked", request["n"]); sys.stdout.flush()
     if request["n"] == 3:
@@ -64,10 +65,10 @@ def test_a_conversation_streams_output_before_each_record_and_notices_a_vanished
     child = commands.Conversation([sys.executable, "-c", ECHO_CHILD], ENV)
     lines = []
     assert child.wait_for("ready", 10, lines.append) == {"kind": "ready"}
-    assert lines == ["starting"]
+    assert lines == ["starting ''"]  # its stdin is /dev/null: end of file, never a request
     child.send({"n": 2})
     assert child.wait_for("answer", 10, lines.append) == {"kind": "answer", "n": 4}
-    assert lines == ["starting", "asked 2"]
+    assert lines == ["starting ''", "asked 2"]
     child.send({"n": 3})
     assert child.wait_for("answer", 10, lines.append) is None  # it ended without answering
     assert lines[-1] == "asked 3"

@@ -1,12 +1,13 @@
 """Runs under the APP's python (3.8+) in the directory of manage.py: the build's one Django process.
 
-Usage: python django_process.py '<json: {"manage_py": ..., "config_var_names": [...]}>' RECORDS_FD
+Usage: python django_process.py '<json: {"manage_py": ..., "config_var_names": [...]}>' RECORDS_FD REQUESTS_FD
 
 One interpreter start does what the build asks of Django, in this order:
 1. runs manage.py as `python manage.py` would (so whatever it sets up first, sys.path
    or environment, is in place), and where it calls execute_from_command_line,
    reads the settings: record "inspected";
-2. waits for requests on stdin, one JSON line each, answered in order:
+2. waits for requests on REQUESTS_FD, one JSON line each, answered in order
+   (stdin is /dev/null, so app code that reads it never takes a request):
    {"run": "collectstatic", "verbose": bool} -> record "collectstatic"
    {"run": "checks"} -> record "checks"
    end of input -> record "done", exit.
@@ -39,6 +40,7 @@ MESSAGE_LIMIT = 300
 project_root = os.getcwd()
 options = json.loads(sys.argv[1])
 records = os.fdopen(int(sys.argv[2]), "w")
+requests = os.fdopen(int(sys.argv[3]), "r")
 manage_py = os.path.join(project_root, options.get("manage_py") or "manage.py")
 config_var_names = options.get("config_var_names") or []
 
@@ -364,20 +366,13 @@ def checks():
 # --- the conversation ----------------------------------------------------------------------------
 
 def serve(execute):
-    """Answer the buildpack's requests until it closes our stdin."""
-    requests = sys.stdin
-    devnull = os.open(os.devnull, os.O_RDONLY)
+    """Answer the buildpack's requests until it closes the requests pipe."""
     for line in requests:
         request = json.loads(line)
-        # The app's code must never wait on the buildpack's pipe.
-        saved_stdin, sys.stdin = sys.stdin, open(devnull, closefd=False)
-        try:
-            if request.get("run") == "collectstatic":
-                record("collectstatic", **collectstatic(execute, bool(request.get("verbose"))))
-            elif request.get("run") == "checks":
-                record("checks", facts=checks())
-        finally:
-            sys.stdin = saved_stdin
+        if request.get("run") == "collectstatic":
+            record("collectstatic", **collectstatic(execute, bool(request.get("verbose"))))
+        elif request.get("run") == "checks":
+            record("checks", facts=checks())
     record("done")
 
 
