@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
+from buildpack import output
 from buildpack.cache import Action, BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import environment
@@ -52,6 +53,27 @@ class PackageManager:
             return self.sync(ctx, build_cache, python_version, known)
         return self.install_fresh(ctx, build_cache, python_version)
 
+
+
+class ExactSyncManager(PackageManager):
+    """A manager whose tool syncs exactly by itself (`uv sync`, `poetry sync` remove what
+    the lock no longer has): a fresh install and a sync are the same run of the tool."""
+
+    def run(self, ctx: Context, build_cache: BuildCache, python_version: str) -> None:
+        """Run the tool over the environment."""
+        raise NotImplementedError
+
+    def install_fresh(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Dict[str, str]:
+        self.run(ctx, build_cache, python_version)
+        return environment.inspect(ctx, None).installed
+
+    def sync(self, ctx: Context, build_cache: BuildCache, python_version: str,
+             known: Optional[Dict[str, str]]) -> Dict[str, str]:
+        before = known if known is not None else environment.inspect(ctx, None).installed
+        self.run(ctx, build_cache, python_version)
+        after = environment.inspect(ctx, None).installed
+        output.detail(describe_changes(before, after))
+        return after
 
 def describe_changes(before: Dict[str, str], after: Dict[str, str]) -> str:
     """One line for a sync: what was installed or changed, and what was removed."""

@@ -15,8 +15,8 @@ from typing import Dict, List, Optional
 from buildpack import build_env, commands, output
 from buildpack.cache import BuildCache
 from buildpack.context import Context
-from buildpack.dependencies import environment, failures, tool_versions, tools
-from buildpack.dependencies.manager import PackageManager, describe_changes
+from buildpack.dependencies import failures, tool_versions, tools
+from buildpack.dependencies.manager import ExactSyncManager
 from buildpack.errors import DependenciesError
 
 FILES = ("pyproject.toml", "poetry.lock")
@@ -63,7 +63,7 @@ def corrupt_file_error(message: str) -> DependenciesError:
     )
 
 
-class Poetry(PackageManager):
+class Poetry(ExactSyncManager):
     name = "poetry"
     title = "Poetry"
 
@@ -89,19 +89,6 @@ class Poetry(PackageManager):
         # --compile: bytecode now rather than at each dyno boot. --no-ansi: Poetry's
         # redrawn progress lines read badly in a build log.
         return argv + ["--compile", "--no-ansi", "--no-interaction"]
-
-    def install_fresh(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Dict[str, str]:
-        self.run(ctx, build_cache, python_version)
-        return environment.inspect(ctx, None).installed
-
-    def sync(self, ctx: Context, build_cache: BuildCache, python_version: str,
-             known: Optional[Dict[str, str]]) -> Dict[str, str]:
-        # `poetry sync` is exact: it removes what the lock no longer has.
-        before = known if known is not None else environment.inspect(ctx, None).installed
-        self.run(ctx, build_cache, python_version)
-        after = environment.inspect(ctx, None).installed
-        output.detail(describe_changes(before, after))
-        return after
 
     def run(self, ctx: Context, build_cache: BuildCache, python_version: str) -> None:
         version = tool_versions.poetry_version(python_version)

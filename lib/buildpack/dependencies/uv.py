@@ -21,7 +21,7 @@ from buildpack import build_env, commands, fetch, output
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import environment, failures, requirements, tool_versions, tools
-from buildpack.dependencies.manager import PackageManager, describe_changes
+from buildpack.dependencies.manager import ExactSyncManager
 from buildpack.errors import DependenciesError
 
 FILES = ("pyproject.toml", "uv.lock")
@@ -80,7 +80,7 @@ def lock_error(text: str) -> Optional[DependenciesError]:
     return None
 
 
-class UvProject(PackageManager):
+class UvProject(ExactSyncManager):
     name = "uv"
     title = "uv"
 
@@ -112,19 +112,6 @@ class UvProject(PackageManager):
         # Bytecode now, not at every dyno boot (pip compiles by default too).
         argv.append("--compile-bytecode")
         return argv
-
-    def install_fresh(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Dict[str, str]:
-        self.run(ctx, build_cache, python_version)
-        return environment.inspect(ctx, None).installed
-
-    def sync(self, ctx: Context, build_cache: BuildCache, python_version: str,
-             known: Optional[Dict[str, str]]) -> Dict[str, str]:
-        # `uv sync` is exact: it removes what the lock no longer has.
-        before = known if known is not None else environment.inspect(ctx, None).installed
-        self.run(ctx, build_cache, python_version)
-        after = environment.inspect(ctx, None).installed
-        output.detail(describe_changes(before, after))
-        return after
 
     def run(self, ctx: Context, build_cache: BuildCache, python_version: str) -> None:
         binary = tools.uv_binary(build_cache)
