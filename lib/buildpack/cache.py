@@ -66,22 +66,33 @@ class Manifest:
 def take_manifest(generation: Path) -> Manifest:
     """Walk a generation's trees (metadata included, the manifest itself not): one line per
     entry, `path kind size`, sorted, hashed. A symlink's size is its target's length."""
-    lines = []
+    lines: List[str] = []
     for name in TREES + ("metadata.json",):
         top = generation / name
         if os.path.isfile(top):
             lines.append(f"{name}\0f\0{os.lstat(top).st_size}")
-        for directory, dirs, files in os.walk(top):
-            relative_dir = os.path.relpath(directory, generation)
-            for entry in dirs + files:
-                path = os.path.join(directory, entry)
-                info = os.lstat(path)
-                kind = "l" if os.path.islink(path) else "d" if os.path.isdir(path) else "f"
-                size = 0 if kind == "d" else info.st_size
-                lines.append(f"{os.path.join(relative_dir, entry)}\0{kind}\0{size}")
+        elif os.path.isdir(top):
+            _manifest_lines(str(top), name, lines)
     lines.sort()
     digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
     return Manifest(len(lines), digest)
+
+
+def _manifest_lines(directory: str, relative: str, lines: List[str]) -> None:
+    """One tree's entries. scandir knows each entry's kind without a system call, so a
+    150-package environment costs one lstat per file rather than three per entry."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return  # unreadable: its entries are missing from the digest, so it no longer matches
+    for entry in entries:
+        path = f"{relative}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            lines.append("\0".join((path, "d", "0")))
+            _manifest_lines(entry.path, path, lines)
+        else:
+            kind = "l" if entry.is_symlink() else "f"
+            lines.append("\0".join((path, kind, str(entry.stat(follow_symlinks=False).st_size))))
 
 
 def manifest_problem(generation: Path) -> Optional[str]:

@@ -14,7 +14,7 @@ from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action
 from buildpack.context import Context
 from buildpack.errors import DOCS_STACKS
-from buildpack.dependencies import environment, selection
+from buildpack.dependencies import bytecode, environment, selection
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
@@ -63,6 +63,8 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     known = recorded.installed if decision.action != Action.FRESH else None
     installed = manager.install(ctx, build_cache, chosen.version, decision.action, known)
     environment.fix_build_paths(ctx)
+    # Overlaps the Django steps, which only read the environment; a reused one is compiled already.
+    compiling = bytecode.start(ctx) if decision.action != Action.REUSE else bytecode.Compilation(None)
 
     django_app = project.find(ctx, installed)  # starts the build's one Django process
     if django_app is not None:
@@ -71,6 +73,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
             collectstatic.collectstatic(ctx, django_app)
             settings_advice.run(ctx, django_app, installed)
         django_app.close()
+    compiling.wait()
     procfile.report(ctx.build_dir, ctx.python_home)
     plan = processes.plan(ctx.build_dir, django_app, installed)
     processes.save(ctx.build_dir, plan)

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import os
 import shutil
@@ -243,3 +244,16 @@ def test_a_save_that_cannot_be_written_warns_and_keeps_the_old_generation(tmp_pa
     assert os.readlink(build_cache.root / "current") == first
     assert not list(build_cache.root.glob("*.partial"))
     assert "The build cache could not be saved." in capsys.readouterr().err
+
+
+def test_the_manifest_digest_is_stable_across_buildpack_versions(tmp_path):
+    """The digest is over `path NUL kind NUL size` lines: a cache saved by an earlier
+    version of the buildpack must still match after the walk is rewritten."""
+    generation = tmp_path / "gen"
+    (generation / "python" / "bin").mkdir(parents=True)
+    (generation / "python" / "bin" / "python").write_bytes(b"12345")
+    (generation / "python" / "lib").symlink_to("bin")
+    (generation / "metadata.json").write_text("{}")
+    lines = sorted(["python/bin\0d\0" "0", "python/bin/python\0f\0" "5", "python/lib\0l\0" "3", "metadata.json\0f\0" "2"])
+    expected = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    assert cache.take_manifest(generation) == cache.Manifest(4, expected)

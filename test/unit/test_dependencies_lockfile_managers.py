@@ -28,10 +28,10 @@ def make_context(tmp_path, config=None):
 @pytest.mark.parametrize(
     "manager, for_ci, argv",
     [
-        (uv.UvProject, False, ["/t/uv", "sync", "--locked", "--no-default-groups", "--compile-bytecode"]),
-        (uv.UvProject, True, ["/t/uv", "sync", "--locked", "--compile-bytecode"]),
-        (poetry.Poetry, False, ["/t/poetry", "sync", "--only", "main", "--compile", "--no-ansi", "--no-interaction"]),
-        (poetry.Poetry, True, ["/t/poetry", "sync", "--compile", "--no-ansi", "--no-interaction"]),
+        (uv.UvProject, False, ["/t/uv", "sync", "--locked", "--no-default-groups"]),
+        (uv.UvProject, True, ["/t/uv", "sync", "--locked"]),
+        (poetry.Poetry, False, ["/t/poetry", "sync", "--only", "main", "--no-ansi", "--no-interaction"]),
+        (poetry.Poetry, True, ["/t/poetry", "sync", "--no-ansi", "--no-interaction"]),
         (pipenv.Pipenv, False, ["/t/pipenv", "install", "--deploy"]),
         (pipenv.Pipenv, True, ["/t/pipenv", "install", "--deploy", "--dev"]),
     ],
@@ -244,7 +244,7 @@ def test_uv_index_options_come_from_pips_config_vars():
 def test_uv_pip_install_argv(tmp_path):
     ctx = make_context(tmp_path)
     argv = uv.pip_install_argv(Path("/t/uv"), ctx, ctx.build_dir / "requirements.txt", [])
-    assert argv == ["/t/uv", "pip", "install", "--python", "/app/.heroku/python/bin/python", "--compile-bytecode",
+    assert argv == ["/t/uv", "pip", "install", "--python", "/app/.heroku/python/bin/python",
                     "-r", "requirements.txt"]
     assert uv.requirements_env(ctx, BuildCache(ctx.cache_dir))["UV_NO_CONFIG"] == "1"
 

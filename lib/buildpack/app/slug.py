@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Tuple
+from typing import FrozenSet, Tuple
 
 from buildpack import output
 from buildpack.context import Context
@@ -15,24 +15,36 @@ SLUG_WARNING_BYTES = 300 * 1024 * 1024
 def measure_and_clean(root: Path) -> Tuple[int, int]:
     """One walk of the slug: delete __pycache__/*.pyc whose source is not in it,
     and add up the size of what stays. Returns (bytes, orphans removed)."""
+    return _measure(str(root), frozenset())
+
+
+def _measure(directory: str, sources: FrozenSet[str]) -> Tuple[int, int]:
+    """`sources`: the names in a __pycache__'s parent (empty elsewhere). scandir tells
+    kinds without a system call: one lstat per file for a 150-package environment."""
     total = removed = 0
-    for directory, _, files in os.walk(root):
-        in_pycache = os.path.basename(directory) == "__pycache__"
-        for name in files:
-            path = os.path.join(directory, name)
-            if in_pycache and name.endswith(".pyc") and not _has_source(Path(directory).parent, name):
-                os.unlink(path)
-                removed += 1
-                continue
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0, 0
+    in_pycache = os.path.basename(directory) == "__pycache__"
+    names = frozenset(entry.name for entry in entries)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            size, orphans = _measure(entry.path, names if entry.name == "__pycache__" else frozenset())
+            total, removed = total + size, removed + orphans
+        elif in_pycache and entry.name.endswith(".pyc") and _source_name(entry.name) not in sources:
+            os.unlink(entry.path)
+            removed += 1
+        else:
             try:
-                total += os.lstat(path).st_size
+                total += entry.stat(follow_symlinks=False).st_size
             except OSError:
                 continue
     return total, removed
 
 
-def _has_source(source_dir: Path, pyc_name: str) -> bool:
-    return (source_dir / (pyc_name.split(".", 1)[0] + ".py")).exists()
+def _source_name(pyc_name: str) -> str:
+    return pyc_name.split(".", 1)[0] + ".py"
 
 
 def finish(ctx: Context) -> None:

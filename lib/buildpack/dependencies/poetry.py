@@ -86,9 +86,9 @@ class Poetry(ExactSyncManager):
         argv = [str(poetry), "sync"]
         if not self.for_ci:
             argv += ["--only", "main"]
-        # --compile: bytecode now rather than at each dyno boot. --no-ansi: Poetry's
+        # No --compile: the bytecode step compiles in the background. --no-ansi: Poetry's
         # redrawn progress lines read badly in a build log.
-        return argv + ["--compile", "--no-ansi", "--no-interaction"]
+        return argv + ["--no-ansi", "--no-interaction"]
 
     def run(self, ctx: Context, build_cache: BuildCache, python_version: str) -> None:
         version = tool_versions.poetry_version(python_version)

@@ -109,9 +109,7 @@ class UvProject(ExactSyncManager):
         if not self.for_ci:
             # The lock's default dependencies only: dev groups are for development.
             argv.append("--no-default-groups")
-        # Bytecode now, not at every dyno boot (pip compiles by default too).
-        argv.append("--compile-bytecode")
-        return argv
+        return argv  # bytecode: compiled by the bytecode step, in the background
 
     def run(self, ctx: Context, build_cache: BuildCache, python_version: str) -> None:
         binary = tools.uv_binary(build_cache)
@@ -195,7 +193,8 @@ def describe_indexes(settings: Mapping[str, str]) -> Optional[str]:
 
 
 def pip_install_argv(uv: Path, ctx: Context, requirements_file: Optional[Path], packages: List[str]) -> List[str]:
-    argv = [str(uv), "pip", "install", "--python", str(ctx.app_python), "--compile-bytecode"]
+    # No --compile-bytecode: the bytecode step compiles in the background, skipping pip.
+    argv = [str(uv), "pip", "install", "--python", str(ctx.app_python)]
     argv += index_arguments(ctx.pip_config_vars())
     if requirements_file is not None:
         argv += ["-r", environment.relative_to_build(ctx, requirements_file)]
