@@ -10,8 +10,13 @@ buildpack of the app, so we keep to our own directory):
   runtimes/             downloaded runtime archives (verified before use)
   pip-compile/          requirements compiled from requirements.in
 
-A build killed at any moment leaves `current` pointing at the old complete
-generation or the new complete one, never at a half-written tree. Two builds on
+A build moves the cached trees into the build dir (a rename, whatever their
+size) and writes the next generation in the background, by hard links, while
+its Django steps run. A build killed at any moment leaves `current` pointing at
+the new complete generation, or at the old one, complete or with its trees
+moved out, which the next build sees (no interpreter) and starts afresh from:
+never at a half-written tree that would be trusted. On Heroku the cache of a
+failed build is thrown away anyway; the local tool gives each build a copy. Two builds on
 one cache (two local builds, a Dokku-style host) take turns through the lock, so
 one's pruning can never delete the other's generation in progress; and whatever
 else damaged a generation (a disk clean-up, a hand edit, a hook writing into it),
@@ -23,12 +28,13 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from buildpack import commands, output
 from buildpack.errors import CacheRestoreError
@@ -58,6 +64,8 @@ class Manifest:
     files: int
     digest: str
     interpreter: str = INTERPRETER
+    # The trees' size (files and links), for the slug's size without walking them again.
+    tree_bytes: int = field(default=0, compare=False)
 
     def to_json(self) -> dict:
         return {"files": self.files, "digest": self.digest, "interpreter": self.interpreter}
@@ -73,9 +81,10 @@ def take_manifest(generation: Path) -> Manifest:
             lines.append(f"{name}\0f\0{os.lstat(top).st_size}")
         elif os.path.isdir(top):
             _manifest_lines(str(top), name, lines)
+    tree_bytes = sum(int(line.rsplit("\0", 1)[1]) for line in lines if not line.startswith("metadata.json\0"))
     lines.sort()
     digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
-    return Manifest(len(lines), digest)
+    return Manifest(len(lines), digest, tree_bytes=tree_bytes)
 
 
 def _manifest_lines(directory: str, relative: str, lines: List[str]) -> None:
@@ -228,6 +237,16 @@ def announce(decision: Decision) -> None:
         output.details(f"- {reason}" for reason in decision.reasons)
 
 
+@dataclass
+class PendingSave:
+    """A generation being written (see BuildCache.start_save)."""
+
+    partial: Path
+    thread: Optional[threading.Thread] = None
+    manifest: Optional[Manifest] = None
+    error: Optional[Exception] = None
+
+
 class BuildCache:
     def __init__(self, cache_dir: Optional[Path]) -> None:
         self.enabled = cache_dir is not None
@@ -235,6 +254,8 @@ class BuildCache:
         self._hardlink: Optional[bool] = None
         self._removal = commands.Removal([])
         self._lock: Optional[int] = None
+        self._moved: List[Tuple[Path, Path]] = []  # (in the build, where it came from)
+        self._pending: Optional[PendingSave] = None
 
     @property
     def pip_dir(self) -> Path:
@@ -347,14 +368,29 @@ class BuildCache:
         for entry in stale:
             commands.remove_tree(entry)
 
-    def restore(self, previous: Previous, home: Path) -> None:
-        """Copy the cached trees into the build dir's .heroku/ (home is .heroku/)."""
+    def restore(self, previous: Previous, home: Path) -> bool:
+        """Put the cached trees into the build dir's .heroku/ (home is .heroku/).
+
+        Renamed out of the cache when the cache and the build share a filesystem
+        (True): no file-by-file copy on the way in, and the new generation is
+        written in the background while the build goes on (start_save). The old
+        generation is then incomplete: a build that fails or is killed before
+        saving leaves the next one to start afresh (Heroku keeps the cache of the
+        last successful build anyway; the local tool gives each build a copy).
+        Otherwise copied (False): a build that changes nothing need not save.
+        """
         assert previous.directory is not None
+        move = self.can_hardlink(home)  # one filesystem and one mount: a rename works
         for name in TREES:
             source = previous.directory / name
             if source.is_dir():
                 # link_app_home may already have made an empty directory here.
                 commands.remove_tree(home / name)
+                if move:
+                    home.mkdir(parents=True, exist_ok=True)
+                    os.rename(source, home / name)
+                    self._moved.append((home / name, source))
+                    continue
                 try:
                     commands.copy_tree(source, home / name, hardlink=self.can_hardlink(home))
                 except OSError as exc:
@@ -368,40 +404,97 @@ class BuildCache:
                         "2. Deploy again; if it persists, clear the build cache\n"
                         "   (heroku builds:cache:purge).",
                     ) from None
+        return move
 
-    def save(self, metadata: Metadata, home: Path) -> None:
-        """Write a new generation beside the old, then swap `current` to it atomically."""
+    def save(self, metadata: Metadata, home: Path) -> Optional[int]:
+        """Write a new generation beside the old, then swap `current` to it atomically.
+        Returns the size of the saved trees (None if not saved)."""
+        return self.finish_save(self.start_save(metadata, home, background=False))
+
+    def start_save(self, metadata: Metadata, home: Path, after: Callable[[], None] = lambda: None,
+                   background: bool = True) -> Optional["PendingSave"]:
+        """Start writing the new generation (hard links to the build's environment) in a
+        thread, once `after` returns, while the build goes on; finish_save completes it.
+        Only for an environment the rest of the build no longer changes."""
         if not self.enabled:
-            return
-        output.step("Saving the build cache")
+            return None
         self.root.mkdir(parents=True, exist_ok=True)
-        generation = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:8]}"
-        partial = generation.with_name(generation.name + ".partial")
-        partial.mkdir()
-        try:
-            for name in TREES:
-                if (home / name).is_dir():
-                    commands.copy_tree(home / name, partial / name, hardlink=self.can_hardlink(home))
-            (partial / "metadata.json").write_text(json.dumps(metadata.to_json(), indent=2))
-            # Last: the generation is trusted only once this matches what is on disk.
-            (partial / MANIFEST).write_text(json.dumps(take_manifest(partial).to_json(), indent=2))
-        except OSError as exc:
+        hardlink = self.can_hardlink(home)
+        partial = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:8]}.partial"
+        pending = PendingSave(partial)
+
+        def write() -> None:
+            try:
+                after()
+                pending.manifest = self._write_generation(partial, metadata, home, hardlink)
+            except Exception as exc:  # noqa: BLE001 - reported by finish_save, never lost in the thread
+                pending.error = exc
+
+        self._pending = pending
+        if background:
+            # Not a daemon: a build that fails meanwhile exits once the copy is done, so no
+            # cp outlives it to race the next build's sweep of the unpublished .partial.
+            pending.thread = threading.Thread(target=write, name="cache-save")
+            pending.thread.start()
+        else:
+            write()
+        return pending
+
+    def finish_save(self, pending: Optional["PendingSave"]) -> Optional[int]:
+        """Wait for the generation, then swap `current` to it (or warn that it was not saved)."""
+        if pending is None:
+            return None
+        self._pending = None
+        output.step("Saving the build cache")
+        if pending.thread is not None:
+            pending.thread.join()
+        if pending.error is not None or pending.manifest is None:
             # The build itself succeeded: a cache that cannot be written costs speed, not the deploy.
-            commands.remove_tree(partial)
+            commands.remove_tree(pending.partial)
             output.warning(
                 "The build cache could not be saved.",
-                f"Writing the build cache failed: {exc}\n"
+                f"Writing the build cache failed: {pending.error}\n"
                 "The app was built; the next build starts from the previous cache\n"
                 "(or from nothing), which only makes it slower.\n\n"
                 "To fix it:\n"
                 "1. Free space for the build cache, or clear it\n"
                 "   (heroku builds:cache:purge).")
-            return
-        os.rename(partial, generation)
+            return None
+        self._moved = []  # the trees now belong to the build, and to the new generation
+        generation = pending.partial.with_name(pending.partial.name[: -len(".partial")])
+        os.rename(pending.partial, generation)
         link = self.root / f"current.{uuid.uuid4().hex[:8]}"
         os.symlink(generation.name, link)
         os.replace(link, self.root / "current")
-        self.prune(defer=self.can_hardlink(home))
+        self.prune(defer=self._hardlink is True)
+        return pending.manifest.tree_bytes
+
+    @staticmethod
+    def _write_generation(partial: Path, metadata: Metadata, home: Path, hardlink: bool) -> Manifest:
+        partial.mkdir()
+        for name in TREES:
+            if (home / name).is_dir():
+                commands.copy_tree(home / name, partial / name, hardlink=hardlink)
+        (partial / "metadata.json").write_text(json.dumps(metadata.to_json(), indent=2))
+        # Last: the generation is trusted only once this matches what is on disk.
+        manifest = take_manifest(partial)
+        (partial / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2))
+        return manifest
+
+    def give_back(self) -> None:
+        """After a failed build: the moved trees go back into their generation, so a cache
+        mounted in place stays good. Its manifest then decides: a failure before anything
+        changed (a lock error) leaves it as it was, one after a change makes the next
+        build start afresh rather than trust it."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if pending.thread is not None:
+                pending.thread.join()  # it may still be reading the trees
+            commands.remove_tree(pending.partial)
+        for tree, origin in reversed(self._moved):
+            if tree.is_dir() and origin.parent.is_dir() and not os.path.lexists(origin):
+                os.rename(tree, origin)
+        self._moved = []
 
     def close(self) -> None:
         """Wait for background deletions (the platform archives CACHE_DIR after compile

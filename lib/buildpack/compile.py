@@ -56,38 +56,52 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     cache.announce(decision)
 
     build_env.link_app_home(ctx)
-    if decision.action == Action.FRESH:
-        runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
-    else:
-        build_cache.restore(previous, ctx.python_home.parent)
-    known = recorded.installed if decision.action != Action.FRESH else None
-    installed = manager.install(ctx, build_cache, chosen.version, decision.action, known)
-    environment.fix_build_paths(ctx)
-    # Overlaps the Django steps, which only read the environment; a reused one is compiled already.
-    compiling = bytecode.start(ctx) if decision.action != Action.REUSE else bytecode.Compilation(None)
+    home = ctx.python_home.parent
+    try:
+        moved = False  # the cached trees renamed into the build: the cache needs a new generation
+        if decision.action == Action.FRESH:
+            runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
+        else:
+            moved = build_cache.restore(previous, home)
+        known = recorded.installed if decision.action != Action.FRESH else None
+        installed = manager.install(ctx, build_cache, chosen.version, decision.action, known)
+        environment.fix_build_paths(ctx)
+        compiling = bytecode.start(ctx, decision.action)  # overlaps the Django steps, which only read it
+        final = dataclasses.replace(current, installed=installed)
+        unchanged = decision.action == Action.REUSE and not moved
+        # The new generation is written while the Django steps run, once the bytecode is
+        # there; after a post_compile hook instead, since the hook may change the environment.
+        early = not (unchanged or hooks.exists(ctx, "post_compile"))
+        saving = build_cache.start_save(final, home, after=compiling.wait) if early else None
 
-    django_app = project.find(ctx, installed)  # starts the build's one Django process
-    if django_app is not None:
-        project.describe(django_app)
-        if not for_ci:
-            collectstatic.collectstatic(ctx, django_app)
-            settings_advice.run(ctx, django_app, installed)
-        django_app.close()
-    compiling.wait()
-    procfile.report(ctx.build_dir, ctx.python_home)
-    plan = processes.plan(ctx.build_dir, django_app, installed)
-    processes.save(ctx.build_dir, plan)
-    written = processes.write_procfile(ctx.build_dir, plan, ctx.setting(processes.DISABLE_PROCFILE))
-    processes.announce(ctx.build_dir, plan, written)
-    profile.write(ctx)
+        django_app = project.find(ctx, installed)  # starts the build's one Django process
+        if django_app is not None:
+            project.describe(django_app)
+            if not for_ci:
+                collectstatic.collectstatic(ctx, django_app)
+                settings_advice.run(ctx, django_app, installed)
+            django_app.close()
+        compiling.wait()
+        procfile.report(ctx.build_dir, ctx.python_home)
+        plan = processes.plan(ctx.build_dir, django_app, installed)
+        processes.save(ctx.build_dir, plan)
+        written = processes.write_procfile(ctx.build_dir, plan, ctx.setting(processes.DISABLE_PROCFILE))
+        processes.announce(ctx.build_dir, plan, written)
+        profile.write(ctx)
 
-    post_compile = hooks.run_hook(ctx, "post_compile")
-    if decision.action == Action.REUSE and not post_compile:
-        # The cached generation already holds exactly this environment.
-        output.step("Cache unchanged")
-    else:
-        build_cache.save(dataclasses.replace(current, installed=installed), ctx.python_home.parent)
+        post_compile = hooks.run_hook(ctx, "post_compile")
+        if early:
+            environment_bytes = build_cache.finish_save(saving)
+        elif unchanged and not post_compile:
+            # The cached generation already holds exactly this environment.
+            output.step("Cache unchanged")
+            environment_bytes = None
+        else:
+            environment_bytes = build_cache.save(final, home)
+    except BaseException:
+        build_cache.give_back()  # a cache mounted in place stays as the build found it
+        raise
     build_cache.close()
-    slug.finish(ctx)
+    slug.finish(ctx, environment_bytes)
     output.step(f"Build finished in {output.format_duration(time.monotonic() - started)}")
     return 0

@@ -220,21 +220,25 @@ def test_a_warm_rebuild_with_unchanged_requirements_needs_no_network(tutorial_bu
 # --- 3. killed builds ------------------------------------------------------------------------------------------
 
 
+STARTS_AFRESH = "its last generation has no Python interpreter"
+
+
 def test_a_build_killed_mid_install_is_followed_by_a_good_build(tiny_work, tiny_freeze, tmp_path):
+    """The build moved the cached environment into itself (a rename), so with the cache
+    mounted in place the killed build leaves it incomplete: the next build says so and
+    starts afresh (on Heroku a failed build's cache is thrown away anyway)."""
     app = copy_fixture("deps_tiny", tmp_path / "app")
     append_requirement(app, "requests")  # several packages, one with compiled code
-    old, files = current_generation(tiny_work), generation_manifest(tiny_work)
+    old = current_generation(tiny_work)
     # uv's "Prepared N packages" comes after the downloads, right before it writes into site-packages.
     output = build_killed_when(app, tiny_work, r"^\s+Prepared \d+ packages? in ")
     assert "Build finished" not in output
-    assert current_generation(tiny_work) == old, "a killed build must leave the old cache in place"
-    assert generation_manifest(tiny_work) == files, "pip changed the cached files it shares with the build"
+    assert current_generation(tiny_work) == old, "a killed build never publishes a generation"
 
     result = rebuild(app, tiny_work)
-    assert SYNC_STEP in result.output, "the old cache is the starting point again"
-    installed, removed = synced(result.output)
-    assert "requests" in installed and len(installed) >= 2 and not removed, result.output[-3000:]
-    assert names(freeze(tiny_work)) == names(tiny_freeze) | installed
+    assert STARTS_AFRESH in result.output, result.output[-3000:]
+    after = names(freeze(tiny_work))
+    assert "requests" in after and names(tiny_freeze) < after, sorted(after)
     assert_one_clean_generation(tiny_work)
 
 
@@ -242,22 +246,15 @@ def test_a_build_killed_during_collectstatic_is_followed_by_a_good_build(tutoria
     app = copy_fixture("django_tutorial", tmp_path / "app")
     before = freeze(warm_work)
     assert "gunicorn==23.0.0" in before
-    django_init = Path("python/lib/python3.12/site-packages/django/__init__.py")
-    in_slug, in_cache = warm_work / "slug" / ".heroku" / django_init, cache_root(warm_work) / "current" / django_init
-    assert in_slug.stat().st_ino == in_cache.stat().st_ino, "premise: the build and the cache share files"
-    # A downgrade and an addition: pip removes files from the build's environment and
-    # writes new ones, while the cache shares the old ones with it through hard links.
     pinned = (app / "requirements.txt").read_text()
     (app / "requirements.txt").write_text(pinned.replace("gunicorn==23.0.0", "gunicorn==22.0.0") + "six==1.17.0\n")
-    old, files = current_generation(warm_work), generation_manifest(warm_work)
+    old = current_generation(warm_work)
     output = build_killed_when(app, warm_work, r"^-----> Running collectstatic")
     assert "Synced: 2 installed, 0 removed (+gunicorn==22.0.0, +six==1.17.0)" in output
     assert current_generation(warm_work) == old, "the sync was not saved: the build did not finish"
-    assert generation_manifest(warm_work) == files, "the sync changed files the cache shares with the build"
 
     result = rebuild(app, warm_work)
-    assert SYNC_STEP in result.output
-    assert "Synced: 2 installed, 0 removed (+gunicorn==22.0.0, +six==1.17.0)" in result.output
+    assert STARTS_AFRESH in result.output, result.output[-3000:]
     assert freeze(warm_work) == (before - {"gunicorn==23.0.0"}) | {"gunicorn==22.0.0", "six==1.17.0"}
     assert (result.work / "slug" / "staticfiles" / "staticfiles.json").is_file()
     assert_one_clean_generation(warm_work)

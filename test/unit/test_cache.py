@@ -74,6 +74,59 @@ def test_save_then_load_and_restore_round_trip(tmp_path):
     assert (target / "python" / "bin" / "marker").read_text() == "one"
 
 
+def test_a_restore_on_one_filesystem_moves_the_trees_out_of_the_generation(tmp_path):
+    """The new generation is written anyway: the old one's trees are renamed, not copied."""
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    previous = build_cache.load()
+    cached = previous.directory / "python" / "bin" / "marker"
+    inode = cached.stat().st_ino
+    target = tmp_path / "other-build" / ".heroku"
+    (target / "python").mkdir(parents=True)  # link_app_home makes it empty first
+    assert build_cache.restore(previous, target) is True
+    assert (target / "python" / "bin" / "marker").stat().st_ino == inode
+    assert not cached.exists()
+    assert "no Python interpreter" in cache.decide(build_cache.load(), metadata()).reasons[0]
+
+
+def test_a_failed_build_gives_the_moved_trees_back_and_the_cache_stays_good(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    target = tmp_path / "other-build" / ".heroku"
+    assert build_cache.restore(build_cache.load(), target) is True
+    pending = build_cache.start_save(metadata(requirements="r2"), target)
+    build_cache.give_back()  # e.g. collectstatic failed
+    assert not (target / "python").exists()
+    assert not list(build_cache.root.glob("*.partial")), "the unpublished generation is removed"
+    assert pending is not None and cache.decide(build_cache.load(), metadata()).action == "reuse"
+
+
+def test_a_save_in_the_background_waits_for_its_precondition_and_reports_the_size(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    home = _home(tmp_path)
+    ready = []
+    pending = build_cache.start_save(metadata(), home, after=lambda: ready.append("compiled"))
+    files = [path for path in (home / "python").rglob("*") if not path.is_dir()]
+    assert build_cache.finish_save(pending) == sum(path.lstat().st_size for path in files)
+    assert ready == ["compiled"]
+    assert cache.decide(build_cache.load(), metadata()).action == "reuse"
+
+
+def test_a_background_save_that_fails_is_a_warning_and_keeps_the_old_generation(tmp_path, capsys):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path, "one"))
+    first = os.readlink(build_cache.root / "current")
+
+    def fail() -> None:
+        raise OSError(28, "No space left on device")
+
+    pending = build_cache.start_save(metadata(requirements="r2"), _home(tmp_path, "two"), after=fail)
+    assert build_cache.finish_save(pending) is None
+    assert "The build cache could not be saved." in capsys.readouterr().err
+    assert os.readlink(build_cache.root / "current") == first
+    assert not list(build_cache.root.glob("*.partial"))
+
+
 def test_cache_and_build_share_file_data(tmp_path):
     build_cache = cache.BuildCache(tmp_path / "cache")
     home = _home(tmp_path)
@@ -226,6 +279,7 @@ def test_a_restore_that_cannot_be_written_is_a_clean_error(tmp_path, monkeypatch
         raise OSError("cp exited with status 1: No space left on device")
 
     monkeypatch.setattr(cache.commands, "copy_tree", full_disk)
+    monkeypatch.setattr(build_cache, "can_hardlink", lambda home: False)  # another filesystem: copied
     with pytest.raises(cache.CacheRestoreError) as error:
         build_cache.restore(previous, tmp_path / "other" / ".heroku")
     assert "No space left on device" in error.value.body

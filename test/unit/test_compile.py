@@ -20,6 +20,7 @@ class Recorder:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: List[str] = []
         self.monkeypatch = monkeypatch
+        self.moved = True  # the cache's restore renamed its trees into the build
 
     def patch(self, module: object, name: str, result: object = None) -> None:
         label = f"{module.__name__.replace('buildpack.', '')}.{name}"  # type: ignore[attr-defined]
@@ -45,14 +46,25 @@ def fake_cache(recorder: Recorder) -> type:
             recorder.calls.append("cache.load")
             return cache.Previous(metadata={"python_version": "3.12.1", "installed": {"django": "5.2"}})
 
-        def restore(self, previous: object, home: object) -> None:
+        def restore(self, previous: object, home: object) -> bool:
             recorder.calls.append("cache.restore")
+            return recorder.moved
 
         def save(self, metadata: cache.Metadata, home: object) -> None:
             recorder.calls.append(f"cache.save:{sorted(metadata.installed)}")
 
+        def start_save(self, metadata: cache.Metadata, home: object, after: object) -> str:
+            recorder.calls.append(f"cache.start_save:{sorted(metadata.installed)}")
+            return "pending"
+
+        def finish_save(self, pending: object) -> None:
+            recorder.calls.append(f"cache.finish_save:{pending}")
+
         def close(self) -> None:
             recorder.calls.append("cache.close")
+
+        def give_back(self) -> None:
+            recorder.calls.append("cache.give_back")
 
     return FakeCache
 
@@ -76,8 +88,10 @@ class FakeManager:
         return {"django": "5.2", "gunicorn": "23.0"}
 
 
-def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: object = "app") -> Recorder:
+def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: object = "app",
+                moved: bool = True) -> Recorder:
     recorder = Recorder(monkeypatch)
+    recorder.moved = moved
     if django_app == "app":
         django_app = SimpleNamespace(close=lambda: recorder.calls.append("django.project.DjangoApp.close"))
     store = SimpleNamespace(available_versions=lambda stack, arch: ["3.12.1"],
@@ -85,6 +99,7 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(stacks, "check_stack")
     recorder.patch(source_tree, "refuse_committed_environments")
     recorder.patch(hooks, "run_hook", result=False)
+    monkeypatch.setattr(hooks, "exists", lambda ctx, name: False)
     monkeypatch.setattr(cache, "BuildCache", fake_cache(recorder))
     recorder.patch(runtime_store, "open_store_or_cached", result=store)
     recorder.patch(runtime_store, "machine_arch", result="amd64")
@@ -131,6 +146,8 @@ BEFORE_INSTALL = [
 ]
 AFTER_ENVIRONMENT = [
     "dependencies.environment.fix_build_paths",
+    # the new generation is written in the background while the Django steps run
+    "cache.start_save:['django', 'gunicorn']",
     "django.project.find",
 ]
 DJANGO_STEPS = [
@@ -157,16 +174,26 @@ def test_a_fresh_build_installs_python_and_pip_then_everything_else(monkeypatch,
         BEFORE_INSTALL
         + ["python.runtime.install", "manager.install:fresh"]
         + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
-        + ["cache.save:['django', 'gunicorn']", "cache.close", "app.slug.finish"]
+        + ["cache.finish_save:pending", "cache.close", "app.slug.finish"]
     )
     assert capsys.readouterr().out.splitlines()[-1].startswith("-----> Build finished in ")
 
 
-def test_a_reused_cache_is_restored_and_not_saved_again(monkeypatch, tmp_path, capsys):
+def test_a_reused_cache_moved_into_the_build_is_saved_again(monkeypatch, tmp_path):
     recorder = patch_build(monkeypatch, Action.REUSE)
     assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
     assert recorder.calls == (
         BEFORE_INSTALL + ["cache.restore", "manager.install:reuse"] + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
+        + ["cache.finish_save:pending", "cache.close", "app.slug.finish"]
+    )
+
+
+def test_a_reused_cache_copied_into_the_build_is_not_saved_again(monkeypatch, tmp_path, capsys):
+    recorder = patch_build(monkeypatch, Action.REUSE, moved=False)
+    assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
+    assert recorder.calls == (
+        BEFORE_INSTALL + ["cache.restore", "manager.install:reuse"]
+        + [step for step in AFTER_ENVIRONMENT if not step.startswith("cache.")] + DJANGO_STEPS + SLUG_STEPS
         + ["cache.close", "app.slug.finish"]
     )
     assert "-----> Cache unchanged\n" in capsys.readouterr().out
@@ -176,7 +203,17 @@ def test_a_synced_cache_is_restored_then_saved(monkeypatch, tmp_path):
     recorder = patch_build(monkeypatch, Action.SYNC)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
     assert recorder.calls[len(BEFORE_INSTALL):len(BEFORE_INSTALL) + 2] == ["cache.restore", "manager.install:sync"]
-    assert recorder.calls[-3:] == ["cache.save:['django', 'gunicorn']", "cache.close", "app.slug.finish"]
+    assert recorder.calls[-3:] == ["cache.finish_save:pending", "cache.close", "app.slug.finish"]
+
+
+def test_with_a_post_compile_hook_the_cache_is_saved_after_it(monkeypatch, tmp_path):
+    """The hook may change the environment: the generation is written once it has run."""
+    recorder = patch_build(monkeypatch, Action.SYNC)
+    monkeypatch.setattr(hooks, "exists", lambda ctx, name: name == "post_compile")
+    compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
+    assert not [call for call in recorder.calls if call.startswith("cache.start_save")]
+    assert recorder.calls[-4:] == ["app.hooks.run_hook:post_compile", "cache.save:['django', 'gunicorn']",
+                                   "cache.close", "app.slug.finish"]
 
 
 def test_test_compile_skips_collectstatic_and_the_settings_advice(monkeypatch, tmp_path):
@@ -192,3 +229,16 @@ def test_without_a_django_project_the_django_steps_are_skipped(monkeypatch, tmp_
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
     assert not set(DJANGO_STEPS) & set(recorder.calls)
     assert recorder.calls.index("django.project.find") < recorder.calls.index("app.processes.plan")
+
+
+def test_a_failed_build_gives_the_cache_back_as_it_found_it(monkeypatch, tmp_path):
+    recorder = patch_build(monkeypatch, Action.REUSE)
+
+    def fail(*args: object) -> None:
+        raise RuntimeError("collectstatic failed")
+
+    monkeypatch.setattr(collectstatic, "collectstatic", fail)
+    with pytest.raises(RuntimeError):
+        compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
+    assert recorder.calls[-1] == "cache.give_back"
+    assert "cache.close" not in recorder.calls

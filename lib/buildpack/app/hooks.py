@@ -12,10 +12,14 @@ from buildpack.context import Context
 from buildpack.errors import HookError
 
 
+def exists(ctx: Context, name: str) -> bool:
+    return (ctx.build_dir / "bin" / name).is_file()
+
+
 def run_hook(ctx: Context, name: str) -> bool:
     """Run bin/<name> if the app has one; True when it ran."""
     hook = ctx.build_dir / "bin" / name
-    if not hook.is_file():
+    if not exists(ctx, name):
         return False
     output.step(f"Running bin/{name} hook")
     env = build_env.for_app(ctx, with_config_vars=True)

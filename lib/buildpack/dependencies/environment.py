@@ -30,7 +30,8 @@ class Environment:
 def inspect(ctx: Context, top_level: Optional[List[str]], keep: Optional[List[str]] = None) -> Environment:
     """What is installed; with top_level, also the closure of what they need (plus `keep`)."""
     env = build_env.for_app(ctx)
-    argv = [str(ctx.app_python), "-I", str(INSPECT_SCRIPT), json.dumps(top_level), json.dumps(keep or ["pip"])]
+    # -B: pip stays source in the slug (the bytecode step skips it), even the parts this imports.
+    argv = [str(ctx.app_python), "-I", "-B", str(INSPECT_SCRIPT), json.dumps(top_level), json.dumps(keep or ["pip"])]
     completed = commands.capture_stdout(argv, env, cwd=ctx.build_dir)
     if completed.returncode != 0:
         raise DependenciesError(

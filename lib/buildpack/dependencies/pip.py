@@ -61,6 +61,15 @@ def kept_tools(python_version: str) -> Dict[str, str]:
     return kept
 
 
+def pip_env(ctx: Context) -> Dict[str, str]:
+    """The environment pip runs in. pip's own modules stay source, as the bytecode step
+    leaves them (and never with the build dir's path baked in); pip still compiles
+    what it installs: that does not go through the import system."""
+    env = build_env.for_app(ctx)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # reaches the pip processes pip starts itself
+    return env
+
+
 def _pip_line_filter(line: str) -> Optional[str]:
     # The "Requirement already satisfied" flood says nothing a user needs.
     return None if line.startswith("Requirement already satisfied") else failures.shorten(line)
@@ -71,7 +80,7 @@ def install_pip(ctx: Context, python_version: str) -> None:
     kept = kept_tools(python_version)
     wheel = environment.bundled_pip_wheel(ctx.python_home)
     output.step("Installing " + " and ".join(f"{name} {version}" for name, version in kept.items()))
-    env = build_env.for_app(ctx)
+    env = pip_env(ctx)
     # Run pip from the bundled wheel (a zip pip can run from) to install the pinned pip.
     argv = [str(ctx.app_python), str(wheel / "pip"), "install", "--quiet", "--no-warn-script-location",
             *(f"{name}=={version}" for name, version in kept.items())]
@@ -91,7 +100,7 @@ def pip_install_argv(ctx: Context, requirements_file: Path) -> List[str]:
 def uninstall(ctx: Context, names: List[str], uv: Optional[Path] = None) -> None:
     if not names:
         return
-    env = build_env.for_app(ctx)
+    env = pip_env(ctx)
     if uv is not None:
         argv = uv_tool.pip_uninstall_argv(uv, ctx, names)
     else:
@@ -193,7 +202,7 @@ class RequirementsFiles(PackageManager):
         if uv is not None:
             self._run_uv(ctx, build_cache, uv, requirements_file, [], python_version)
             return
-        result = commands.run(pip_install_argv(ctx, requirements_file), build_env.for_app(ctx), cwd=ctx.build_dir,
+        result = commands.run(pip_install_argv(ctx, requirements_file), pip_env(ctx), cwd=ctx.build_dir,
                               filter_line=_pip_line_filter)
         if not result.ok:
             raise failures.install_error(f"installing {requirements_file.name} with pip", result.text,
