@@ -34,7 +34,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from buildpack import commands, output
 from buildpack.errors import CacheRestoreError
@@ -106,6 +106,12 @@ def _manifest_lines(directory: str, relative: str, lines: List[str]) -> None:
 
 def manifest_problem(generation: Path) -> Optional[str]:
     """Why a generation cannot be trusted (None: it is exactly what its build saved)."""
+    checked = check_manifest(generation)
+    return checked if isinstance(checked, str) else None
+
+
+def check_manifest(generation: Path) -> Union[str, Manifest]:
+    """The generation's manifest, taken again and matching the recorded one; else why not."""
     try:
         recorded = json.loads((generation / MANIFEST).read_text())
         expected = Manifest(int(recorded["files"]), str(recorded["digest"]), str(recorded["interpreter"]))
@@ -120,7 +126,7 @@ def manifest_problem(generation: Path) -> Optional[str]:
         return f"its last generation is damaged ({actual.files} entries instead of {expected.files})"
     if actual.digest != expected.digest:
         return "its last generation is damaged (files changed since it was saved)"
-    return None
+    return actual
 
 
 @dataclass
@@ -168,6 +174,7 @@ class Previous:
     metadata: Optional[dict] = None
     problem: Optional[str] = None
     directory: Optional[Path] = None
+    manifest: Optional[Manifest] = None  # as checked by load (its trees' size included)
 
     @property
     def recorded(self) -> Recorded:
@@ -245,6 +252,7 @@ class PendingSave:
     thread: Optional[threading.Thread] = None
     manifest: Optional[Manifest] = None
     error: Optional[Exception] = None
+    relink: bool = False  # into the reused generation, rather than a new one
 
 
 class BuildCache:
@@ -351,10 +359,10 @@ class BuildCache:
                 raise ValueError("not an object")
         except (OSError, ValueError) as exc:
             return Previous(problem=f"its metadata could not be read ({type(exc).__name__})")
-        problem = manifest_problem(current)
-        if problem:
-            return Previous(problem=problem)
-        return Previous(metadata=metadata, directory=current.resolve())
+        checked = check_manifest(current)
+        if isinstance(checked, str):
+            return Previous(problem=checked)
+        return Previous(metadata=metadata, directory=current.resolve(), manifest=checked)
 
     def _sweep(self) -> None:
         """Leftovers of builds killed mid-way (we hold the lock, so none is in progress):
@@ -412,21 +420,28 @@ class BuildCache:
         return self.finish_save(self.start_save(metadata, home, background=False))
 
     def start_save(self, metadata: Metadata, home: Path, after: Callable[[], None] = lambda: None,
-                   background: bool = True) -> Optional["PendingSave"]:
+                   background: bool = True, previous: Optional[Previous] = None) -> Optional["PendingSave"]:
         """Start writing the new generation (hard links to the build's environment) in a
         thread, once `after` returns, while the build goes on; finish_save completes it.
-        Only for an environment the rest of the build no longer changes."""
+        Only for an environment the rest of the build no longer changes.
+
+        previous: the reused generation the environment was moved out of, unchanged: its
+        trees are linked back into it instead (its manifest still holds, no new one)."""
         if not self.enabled:
             return None
         self.root.mkdir(parents=True, exist_ok=True)
         hardlink = self.can_hardlink(home)
         partial = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:8]}.partial"
-        pending = PendingSave(partial)
+        relink = previous is not None and previous.manifest is not None and bool(self._moved)
+        pending = PendingSave(partial, manifest=previous.manifest if relink and previous else None, relink=relink)
 
         def write() -> None:
             try:
                 after()
-                pending.manifest = self._write_generation(partial, metadata, home, hardlink)
+                if relink:
+                    self._link_back()
+                else:
+                    pending.manifest = self._write_generation(partial, metadata, home, hardlink)
             except Exception as exc:  # noqa: BLE001 - reported by finish_save, never lost in the thread
                 pending.error = exc
 
@@ -448,6 +463,9 @@ class BuildCache:
         output.step("Saving the build cache")
         if pending.thread is not None:
             pending.thread.join()
+        if pending.error is None and pending.relink:
+            self._moved = []  # linked back: the reused generation is whole again
+            return pending.manifest.tree_bytes if pending.manifest else None
         if pending.error is not None or pending.manifest is None:
             # The build itself succeeded: a cache that cannot be written costs speed, not the deploy.
             commands.remove_tree(pending.partial)
@@ -468,6 +486,13 @@ class BuildCache:
         os.replace(link, self.root / "current")
         self.prune(defer=self._hardlink is True)
         return pending.manifest.tree_bytes
+
+    def _link_back(self) -> None:
+        """Hard-link the moved trees back where they came from (a reused generation)."""
+        for tree, origin in self._moved:
+            partial = origin.with_name(origin.name + ".partial")
+            commands.copy_tree(tree, partial, hardlink=True)
+            os.rename(partial, origin)
 
     @staticmethod
     def _write_generation(partial: Path, metadata: Metadata, home: Path, hardlink: bool) -> Manifest:

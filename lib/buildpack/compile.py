@@ -14,7 +14,7 @@ from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action
 from buildpack.context import Context
 from buildpack.errors import DOCS_STACKS
-from buildpack.dependencies import bytecode, environment, selection
+from buildpack.dependencies import bytecode, environment, selection, tools
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
@@ -60,19 +60,22 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     try:
         moved = False  # the cached trees renamed into the build: the cache needs a new generation
         if decision.action == Action.FRESH:
-            runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
+            with tools.uv_fetched_meanwhile(build_cache, manager.uses_uv()):
+                runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
         else:
             moved = build_cache.restore(previous, home)
         known = recorded.installed if decision.action != Action.FRESH else None
         installed = manager.install(ctx, build_cache, chosen.version, decision.action, known)
         environment.fix_build_paths(ctx)
-        compiling = bytecode.start(ctx, decision.action)  # overlaps the Django steps, which only read it
+        changed = None if known is None else [name for name, version in installed.items() if known.get(name) != version]
+        compiling = bytecode.start(ctx, decision.action, changed)  # overlaps the Django steps, which only read it
         final = dataclasses.replace(current, installed=installed)
         unchanged = decision.action == Action.REUSE and not moved
         # The new generation is written while the Django steps run, once the bytecode is
         # there; after a post_compile hook instead, since the hook may change the environment.
         early = not (unchanged or hooks.exists(ctx, "post_compile"))
-        saving = build_cache.start_save(final, home, after=compiling.wait) if early else None
+        reused = previous if decision.action == Action.REUSE else None  # linked back into it
+        saving = build_cache.start_save(final, home, after=compiling.wait, previous=reused) if early else None
 
         django_app = project.find(ctx, installed)  # starts the build's one Django process
         if django_app is not None:

@@ -101,6 +101,23 @@ def test_a_failed_build_gives_the_moved_trees_back_and_the_cache_stays_good(tmp_
     assert pending is not None and cache.decide(build_cache.load(), metadata()).action == "reuse"
 
 
+def test_a_reused_generation_gets_its_moved_trees_linked_back_not_a_new_generation(tmp_path):
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    home = _home(tmp_path)
+    build_cache.save(metadata(), home)
+    first = os.readlink(build_cache.root / "current")
+    previous = build_cache.load()
+    target = tmp_path / "other-build" / ".heroku"
+    assert build_cache.restore(previous, target) is True
+    pending = build_cache.start_save(metadata(), target, previous=previous)
+    files = [path for path in (target / "python").rglob("*") if not path.is_dir()]
+    assert build_cache.finish_save(pending) == sum(path.lstat().st_size for path in files)
+    assert os.readlink(build_cache.root / "current") == first
+    marker = build_cache.root / "current" / "python" / "bin" / "marker"
+    assert marker.stat().st_ino == (target / "python" / "bin" / "marker").stat().st_ino
+    assert cache.decide(build_cache.load(), metadata()).action == "reuse"
+
+
 def test_a_save_in_the_background_waits_for_its_precondition_and_reports_the_size(tmp_path):
     build_cache = cache.BuildCache(tmp_path / "cache")
     home = _home(tmp_path)

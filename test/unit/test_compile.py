@@ -1,6 +1,7 @@
 """compile.main is the table of contents: the order of the build steps, with every step patched out."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from types import SimpleNamespace
 from typing import List
@@ -11,7 +12,7 @@ from buildpack import build_env, cache
 from buildpack import compile as compile_step
 from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action, Decision
-from buildpack.dependencies import environment, selection
+from buildpack.dependencies import environment, selection, tools
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
@@ -53,7 +54,7 @@ def fake_cache(recorder: Recorder) -> type:
         def save(self, metadata: cache.Metadata, home: object) -> None:
             recorder.calls.append(f"cache.save:{sorted(metadata.installed)}")
 
-        def start_save(self, metadata: cache.Metadata, home: object, after: object) -> str:
+        def start_save(self, metadata: cache.Metadata, home: object, after: object, previous: object = None) -> str:
             recorder.calls.append(f"cache.start_save:{sorted(metadata.installed)}")
             return "pending"
 
@@ -83,6 +84,9 @@ class FakeManager:
         self.recorder.calls.append("manager.fingerprint")
         return "sha-r"
 
+    def uses_uv(self) -> bool:
+        return True
+
     def install(self, ctx: object, build_cache: object, python_version: str, action: Action, known: object) -> dict:
         self.recorder.calls.append(f"manager.install:{action.value}")
         return {"django": "5.2", "gunicorn": "23.0"}
@@ -111,6 +115,7 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(cache, "announce")
     recorder.patch(build_env, "link_app_home")
     recorder.patch(runtime, "install")
+    monkeypatch.setattr(tools, "uv_fetched_meanwhile", lambda build_cache, needed: contextlib.nullcontext())
     recorder.patch(environment, "fix_build_paths")
     recorder.patch(project, "find", result=django_app)
     recorder.patch(project, "describe")

@@ -34,6 +34,10 @@ class PackageManager:
         """A digest of everything the install reads from the app."""
         raise NotImplementedError
 
+    def uses_uv(self) -> bool:
+        """Whether a fresh install runs uv (then it is downloaded while Python installs)."""
+        return True
+
     def install_fresh(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Dict[str, str]:
         """Install into a bare runtime; return what is installed."""
         raise NotImplementedError

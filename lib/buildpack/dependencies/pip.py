@@ -133,6 +133,9 @@ class RequirementsFiles(PackageManager):
     def fingerprint(self, ctx: Context) -> str:
         return sources.fingerprint(ctx, self.sources)
 
+    def uses_uv(self) -> bool:
+        return self.installer == "uv"
+
     def install(self, ctx: Context, build_cache: BuildCache, python_version: str, action: Action,
                 known: Optional[Dict[str, str]]) -> Dict[str, str]:
         if action == Action.REUSE:

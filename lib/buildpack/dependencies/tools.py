@@ -9,11 +9,14 @@ A tool that is already there is reused without the network.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import stat
+import threading
 import zipfile
 from pathlib import Path
+from typing import Iterator
 
 from buildpack import build_env, commands, fetch, output
 from buildpack.cache import BuildCache
@@ -41,16 +44,12 @@ def uv_binary(build_cache: BuildCache, arch: str = "") -> Path:
             "requirements.txt with pip instead.",
             reason="dependencies::uv-unavailable",
         )
-    home = build_cache.tools_dir / f"uv-{version}-{arch}"
-    binary = home / "uv"
-    if binary.is_file() and os.access(binary, os.X_OK):
+    binary = _uv_path(build_cache, arch)
+    if _usable(binary):
         return binary
     with output.timed(f"Installing uv {version} (from PyPI)"):
-        home.mkdir(parents=True, exist_ok=True)
-        download = home / "uv.whl"
         try:
-            fetch.to_file(wheel.url, download, wheel.sha256)
-            extract_uv(download, binary, version)
+            _download_uv(binary, wheel.url, wheel.sha256, version)
         except ChecksumMismatchError:
             raise
         except DownloadError as exc:
@@ -63,10 +62,55 @@ def uv_binary(build_cache: BuildCache, arch: str = "") -> Path:
                 "2. If it persists, check PyPI's status at https://status.python.org.",
                 reason="dependencies::index-unreachable",
             ) from None
-        finally:
-            if download.exists():
-                download.unlink()
     return binary
+
+
+@contextlib.contextmanager
+def uv_fetched_meanwhile(build_cache: BuildCache, needed: bool) -> Iterator[None]:
+    """Download uv in a thread while the block runs (the runtime's install: both mostly
+    wait on the network). Quiet, and any failure forgotten: uv_binary then downloads it
+    again and says what went wrong."""
+    wheel = tool_versions.UV_WHEELS.get(machine())
+    binary = _uv_path(build_cache, machine())
+    if not (needed and wheel is not None and build_cache.enabled) or _usable(binary):
+        yield
+        return
+    assert wheel is not None
+    url, sha256 = wheel.url, wheel.sha256
+
+    def fetch_quietly() -> None:
+        try:
+            _download_uv(binary, url, sha256, tool_versions.UV)
+        except Exception:  # noqa: BLE001, S110 - uv_binary tries again and reports it
+            pass
+
+    thread = threading.Thread(target=fetch_quietly, name="uv-download")
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if _usable(binary):
+        output.step(f"Installed uv {tool_versions.UV} (from PyPI, while Python was installed)")
+
+
+def _uv_path(build_cache: BuildCache, arch: str) -> Path:
+    return build_cache.tools_dir / f"uv-{tool_versions.UV}-{arch}" / "uv"
+
+
+def _usable(binary: Path) -> bool:
+    return binary.is_file() and os.access(binary, os.X_OK)
+
+
+def _download_uv(binary: Path, url: str, sha256: str, version: str) -> None:
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    download = binary.with_name("uv.whl")
+    try:
+        fetch.to_file(url, download, sha256)
+        extract_uv(download, binary, version)
+    finally:
+        if download.exists():
+            download.unlink()
 
 
 def extract_uv(wheel: Path, binary: Path, version: str) -> None:
