@@ -30,8 +30,9 @@ def discard(path: Path, trash: Path) -> None:
         return
     trash.mkdir(exist_ok=True)
     os.rename(path, trash / f"{path.name}-{os.getpid()}-{time.monotonic_ns()}")
-    subprocess.Popen(["rm", "-rf", str(trash)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, start_new_session=True)
+    # At the lowest priority: the next build, often started right away, must not wait on it.
+    subprocess.Popen(["nice", "-n", "19", "rm", "-rf", str(trash)], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def chown_tree(path: Path, uid: int, gid: int) -> None:
