@@ -281,6 +281,15 @@ def extract_tar(
     if kind == "zip":
         extract_zip(archive, target, policy)
         return
+    if kind == "gz":
+        try:
+            # gzip in a process of its own: it decompresses while this one unpacks.
+            pipe = commands.start_pipe(["gzip", "-d", "-c", "-q", "--", str(archive)], env or commands.base_env({}))
+        except OSError:
+            pass  # no gzip command: decompressed in this process, below
+        else:
+            _extract_from_pipe(pipe, "gzip", archive, target, use_filter, policy)
+            return
     if kind != "zst":
         try:
             with archive.open("rb") as raw:
@@ -306,6 +315,13 @@ def extract_tar(
             f"Install zstd, or use a store with .tar.gz archives."
         )
         raise ArchiveError("Can't unpack a .tar.zst archive here.", body, "archive::no-zstd") from None
+    _extract_from_pipe(pipe, "zstd", archive, target, use_filter, policy)
+
+
+def _extract_from_pipe(pipe: commands.Pipe, decompressor: str, archive: Path, target: Path, use_filter: bool,
+                       policy: ExtractionPolicy) -> None:
+    """Unpack the tar stream a decompressing child writes; its complaint (a stream cut
+    short, a bad checksum) makes the archive corrupt."""
     problem: Optional[BaseException] = None
     try:
         with tarfile.open(fileobj=pipe.stdout, mode="r|") as tar:
@@ -319,7 +335,7 @@ def extract_tar(
         return
     if not result.ok and (problem is None or isinstance(problem, _CORRUPT_ERRORS)):
         lines = result.text.strip().splitlines()
-        detail = lines[-1] if lines else f"zstd exited with {result.returncode}"
+        detail = lines[-1] if lines else f"{decompressor} exited with {result.returncode}"
         raise _corrupt(archive, detail.replace(str(archive), archive.name), policy)
     if isinstance(problem, _CORRUPT_ERRORS):
         raise _corrupt(archive, str(problem) or type(problem).__name__, policy)
