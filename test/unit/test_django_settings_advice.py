@@ -499,3 +499,48 @@ def test_a_database_error_while_starting_is_not_said_to_stop_the_app():
     # The build has no database; the dyno will: an URLconf that queries it at import is not broken.
     assert advice.startup_finding({"startup_error": {"type": "OperationalError", "database": True,
                                                      "location": None}}) is None
+
+
+# --- manage.py and the web process's module defaulting to different settings ---------------------
+
+
+def split_settings_project(root: Path, wsgi_default: str = "config.settings.production") -> Path:
+    """cookiecutter-django's layout: manage.py defaults to local settings, wsgi.py to production."""
+    (root / "config" / "settings").mkdir(parents=True)
+    (root / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")\n')
+    (root / "config" / "wsgi.py").write_text(
+        "import os\n"
+        "# os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.test')\n"
+        f'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "{wsgi_default}")\n'
+        "application = None\n")
+    return root
+
+
+def split_app(root: Path, source: str = "manage.py") -> django_step.DjangoApp:
+    return django_step.DjangoApp(manage_py=root / "manage.py", project_dir=".", settings_module="config.settings.local",
+                                 settings_source=source, wsgi_application="config.wsgi.application")
+
+
+def test_web_settings_that_differ_from_manage_pys_are_named_with_the_config_var_that_fixes_it(tmp_path):
+    finding = advice.web_settings_of(split_app(split_settings_project(tmp_path)))
+    assert finding is not None and finding.slug == "checks::web-settings-differ"
+    assert "config/wsgi.py to config.settings.production" in finding.body  # the comment is not read
+    assert "use config.settings.local; the web process\nuses config.settings.production" in finding.body
+    assert "heroku config:set DJANGO_SETTINGS_MODULE=config.settings.production" in finding.body
+
+
+@pytest.mark.parametrize("wsgi_default, source", [
+    ("config.settings.local", "manage.py"),  # both default to the same settings
+    ("config.settings.production", django_step.CONFIG_VAR_SOURCE),  # the config var wins over both defaults
+])
+def test_no_web_settings_warning_when_every_process_gets_the_same_settings(tmp_path, wsgi_default, source):
+    assert advice.web_settings_of(split_app(split_settings_project(tmp_path, wsgi_default), source)) is None
+
+
+def test_no_web_settings_warning_without_a_web_module_default(tmp_path):
+    root = split_settings_project(tmp_path)
+    (root / "config" / "wsgi.py").write_text("application = None\n")
+    assert advice.web_settings_of(split_app(root)) is None
+    app = split_app(root)
+    app.wsgi_application = None
+    assert advice.web_settings_of(app) is None

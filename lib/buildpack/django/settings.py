@@ -146,6 +146,20 @@ def application_module(dotted: str) -> str:
     return dotted.rpartition(".")[0]
 
 
+def default_settings_module(project_root: Path, dotted_application: str) -> Optional[Tuple[Path, str]]:
+    """The settings a WSGI/ASGI module chooses when DJANGO_SETTINGS_MODULE is unset
+    (`os.environ.setdefault(...)`, as startproject writes it), and the module's file."""
+    path = module_file(project_root, application_module(dotted_application))
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    module = settings_module_from_manage_py(without_comments(text))
+    return (path, module) if module else None
+
+
 def guess_application(project_root: Path, settings_module: Optional[str], kind: str) -> Optional[str]:
     """startproject's layout: `<package>/wsgi.py` (or asgi.py) next to, or above, the settings."""
     if not settings_module:

@@ -18,6 +18,7 @@ from buildpack import commands, output, version_numbers
 from buildpack.context import Context
 from buildpack.errors import DOCS_STATIC_ASSETS
 from buildpack.django import project
+from buildpack.django import settings as django_settings
 from buildpack.django.collectstatic import MASK_MIN_LENGTH, mask
 from buildpack.errors import StepTimeoutError
 
@@ -235,6 +236,39 @@ def settings_helper_findings(installed: Mapping[str, str], django_version: Optio
     return found
 
 
+def web_settings_finding(build_settings: Optional[str], web_module_file: str,
+                         web_settings: Optional[str]) -> Optional[Finding]:
+    """manage.py and the web process's module each default DJANGO_SETTINGS_MODULE, to
+    different settings (cookiecutter-django's local/production split), and no config
+    var chooses: the build and the release phase would use one, the web dynos the other."""
+    if not build_settings or not web_settings or build_settings == web_settings:
+        return None
+    return Finding(
+        "checks::web-settings-differ",
+        "The web process and manage.py default to different settings.",
+        f"manage.py defaults DJANGO_SETTINGS_MODULE to {build_settings},\n"
+        f"{web_module_file} to {web_settings}, and no config var chooses\n"
+        "between them. So collectstatic, these checks and the release phase\n"
+        f"(manage.py migrate) use {build_settings}; the web process\n"
+        f"uses {web_settings}. The warnings below are about {build_settings}.\n\n"
+        "To fix it: choose the settings of every process with a config var:\n"
+        f"   heroku config:set DJANGO_SETTINGS_MODULE={web_settings}\n"
+        f"(or make manage.py and {web_module_file} default to the same module).",
+    )
+
+
+def web_settings_of(app: project.DjangoApp) -> Optional[Finding]:
+    """web_settings_finding for this app, when manage.py chose the build's settings."""
+    application = app.wsgi_application or app.asgi_application or app.asgi_fallback
+    if app.settings_source != "manage.py" or not application:
+        return None
+    found = django_settings.default_settings_module(app.project_root, application)
+    if found is None:
+        return None
+    path, module = found
+    return web_settings_finding(app.settings_module, path.relative_to(app.project_root).as_posix(), module)
+
+
 def evaluate(facts: Mapping[str, Any], config_var_names: Collection[str], installed: Mapping[str, str]) -> List[Finding]:
     """Every warning the facts call for, in the order the build log shows them."""
     findings: List[Finding] = []
@@ -375,6 +409,9 @@ def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) ->
     if facts.get("error") is not None:
         output.detail(f"The settings could not be imported ({facts['error'].get('type')}); the checks were skipped")
     findings = evaluate(facts, set(ctx.config_vars), installed)
+    web_settings = web_settings_of(app)
+    if web_settings is not None:
+        findings.insert(0, web_settings)  # it explains why the others may not apply to the site
     secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
     cannot_start = startup_finding(facts, lambda text: mask(text, secrets))
     issues = facts.get("system_checks")
