@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from buildpack.django import project
 from buildpack.django import settings as ds
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -130,3 +131,25 @@ def test_guess_application(settings_module, kind, expected):
 ])
 def test_application_module(dotted, module):
     assert ds.application_module(dotted) == module
+
+
+# --- a manage.py without Django installed ----------------------------------------------------------
+
+
+def test_django_missing_points_at_the_requirements_file_the_build_does_not_read(tmp_path):
+    (tmp_path / "requirements").mkdir()
+    for name in ("base.txt", "local.txt", "production.txt"):
+        (tmp_path / "requirements" / name).write_text("django\n")
+    (tmp_path / "manage.py").write_text("")
+    title, body = project.django_missing(tmp_path, tmp_path / "manage.py")
+    assert title == "The app has a manage.py, but Django is not installed."
+    assert "not these:\n   requirements/production.txt, requirements/base.txt, requirements/local.txt\n" in body
+    assert "\n   -r requirements/production.txt\n" in body
+
+
+def test_django_missing_without_other_requirements_files_says_where_to_list_django(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "manage.py").write_text("")
+    title, body = project.django_missing(tmp_path, tmp_path / "src" / "manage.py")
+    assert body.startswith("src/manage.py was found")
+    assert "requirements.txt in the root of the app" in body and "-r " not in body

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from buildpack import build_env, commands, output
 from buildpack.context import Context
@@ -39,6 +39,41 @@ def find_manage_py(build_dir: Path, max_depth: int = MANAGE_PY_MAX_DEPTH) -> Opt
     """The shallowest manage.py (root first, then up to max_depth levels down)."""
     found = manage_py_files(build_dir, max_depth)
     return found[0] if found else None
+
+
+# Where projects keep requirements files the build does not read (only the root's is read).
+STRAY_REQUIREMENTS = ("requirements/*.txt", "requirements-*.txt", "requirements_*.txt", "*/requirements.txt",
+                      "*/requirements/*.txt")
+
+
+def stray_requirements(build_dir: Path) -> List[str]:
+    """Requirements files elsewhere than the root, production ones first."""
+    found = sorted({path.relative_to(build_dir).as_posix() for pattern in STRAY_REQUIREMENTS
+                    for path in build_dir.glob(pattern) if path.is_file()})
+    return sorted(found, key=lambda name: ("prod" not in name, name))
+
+
+def django_missing(build_dir: Path, manage_py: Path) -> Tuple[str, str]:
+    """A Django project (it has a manage.py) whose installed dependencies lack Django."""
+    where = manage_py.relative_to(build_dir).as_posix()
+    stray = stray_requirements(build_dir)
+    if stray:
+        shown = ", ".join(stray[:4]) + (", ..." if len(stray) > 4 else "")
+        fix = ("The build installs only the dependency file in the root of the app,\n"
+               f"not these:\n   {shown}\n\n"
+               "To fix it: add requirements.txt to the root, holding the line\n"
+               f"   -r {stray[0]}\n"
+               "then commit it and deploy again.")
+    else:
+        fix = ("To fix it: list Django (and the app's other dependencies) in\n"
+               "requirements.txt in the root of the app (or in the lock of uv,\n"
+               "Poetry or Pipenv), commit it and deploy again.")
+    return (
+        "The app has a manage.py, but Django is not installed.",
+        f"{where} was found, but the app's dependencies do not include\n"
+        "Django: collectstatic is skipped, no web or release process is set\n"
+        "up, and manage.py commands fail with \"No module named django\".\n\n" + fix,
+    )
 
 
 def _subdirs(directory: Path) -> List[Path]:
@@ -89,9 +124,11 @@ class DjangoApp:
 
 def find(ctx: Context, installed: Dict[str, str]) -> Optional[DjangoApp]:
     """The Django project, when Django is installed and a manage.py is found; else None."""
-    if "django" not in installed:
-        return None
     manage_py = find_manage_py(ctx.build_dir)
+    if "django" not in installed:
+        if manage_py is not None:
+            output.warning(*django_missing(ctx.build_dir, manage_py))
+        return None
     if manage_py is None:
         output.step("Django is installed, but no manage.py was found: skipping the Django steps")
         output.detail(f"(looked in the root and up to {MANAGE_PY_MAX_DEPTH} levels down)")
