@@ -373,6 +373,10 @@ class BuildCache:
                  if entry.name.endswith(".partial") or entry.name.startswith(("current.", "link-probe."))]
         if self.runtimes_dir.is_dir():
             stale += [entry for entry in self.runtimes_dir.iterdir() if entry.name.endswith(".part")]
+        if self.tools_dir.is_dir():
+            # A tool's download or extraction cut short (uv's is fetched beside the runtime's).
+            stale += [entry for tool in self.tools_dir.iterdir() if tool.is_dir() and not tool.is_symlink()
+                      for entry in tool.iterdir() if entry.name.endswith((".part", ".partial"))]
         for entry in stale:
             commands.remove_tree(entry)
 

@@ -279,12 +279,19 @@ def test_leftovers_of_a_killed_build_are_swept_at_the_next_start(tmp_path):
     build_cache = cache.BuildCache(tmp_path / "cache")
     build_cache.save(metadata(), _home(tmp_path))
     build_cache.runtimes_dir.mkdir()
+    uv_dir = build_cache.tools_dir / "uv-0.12.24-x86_64"
+    uv_dir.mkdir(parents=True)
+    kept = uv_dir / "uv"  # a finished tool stays
+    kept.write_text("binary")
+    # uv's wheel is fetched beside the runtime, so a kill during the runtime's download cuts it too.
     leftovers = [build_cache.runtimes_dir / ".python-3.12.1.tar.gz.abc123.part",
-                 build_cache.root / "gen-1-deadbeef.partial", build_cache.root / "current.0badf00d"]
+                 build_cache.root / "gen-1-deadbeef.partial", build_cache.root / "current.0badf00d",
+                 uv_dir / ".uv.whl.partial.k102963t.part", uv_dir / "uv.whl.partial", uv_dir / "uv.partial"]
     for path in leftovers:
         path.write_text("half")
     cache.BuildCache(tmp_path / "cache").load()
     assert [p for p in leftovers if os.path.lexists(p)] == []
+    assert kept.read_text() == "binary"
 
 
 def test_a_restore_that_cannot_be_written_is_a_clean_error(tmp_path, monkeypatch):

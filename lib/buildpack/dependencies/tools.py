@@ -104,7 +104,8 @@ def _usable(binary: Path) -> bool:
 
 def _download_uv(binary: Path, url: str, sha256: str, version: str) -> None:
     binary.parent.mkdir(parents=True, exist_ok=True)
-    download = binary.with_name("uv.whl")
+    # A .partial name: a build killed before it is deleted leaves it to the next one's sweep.
+    download = binary.with_name("uv.whl.partial")
     try:
         fetch.to_file(url, download, sha256)
         extract_uv(download, binary, version)
