@@ -250,7 +250,7 @@ def web_settings_finding(build_settings: Optional[str], web_module_file: str,
         f"{web_module_file} to {web_settings}, and no config var chooses\n"
         "between them. So collectstatic, these checks and the release phase\n"
         f"(manage.py migrate) use {build_settings}; the web process\n"
-        f"uses {web_settings}. The warnings below are about {build_settings}.\n\n"
+        f"uses {web_settings}.\n\n"
         "To fix it: choose the settings of every process with a config var:\n"
         f"   heroku config:set DJANGO_SETTINGS_MODULE={web_settings}\n"
         f"(or make manage.py and {web_module_file} default to the same module).",
