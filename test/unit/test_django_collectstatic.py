@@ -188,6 +188,22 @@ def test_collectstatic_failures_are_explained(shop, settings_module, reason, phr
     assert raised.value.reason == reason
     assert phrase in raised.value.title + raised.value.body
     assert "Traceback (most recent call last)" not in raised.value.body
+    assert "manage.py's default" not in raised.value.body  # the config var chose for every process
+
+
+def test_a_failure_on_manage_pys_settings_names_the_web_processs_settings(shop):
+    """cookiecutter-django's split: manage.py defaults to settings the build cannot load
+    (local ones, with development apps), wsgi.py to the production ones."""
+    manage_py = shop / "manage.py"
+    manage_py.write_text(manage_py.read_text().replace('"shop.settings"', '"shop.settings_import_error"'))
+    with pytest.raises(CollectstaticError) as raised:
+        run_collectstatic(shop)
+    assert raised.value.body.endswith(
+        "The build used shop.settings_import_error, manage.py's default;\n"
+        "shop/wsgi.py defaults to shop.settings, which the web process\n"
+        "would use. If those are the settings for Heroku, choose them for\n"
+        "every process (the build included):\n"
+        "   heroku config:set DJANGO_SETTINGS_MODULE=shop.settings")
 
 
 def test_setting_the_missing_config_var_fixes_it(shop):

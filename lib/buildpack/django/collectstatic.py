@@ -75,7 +75,17 @@ def collectstatic_error(ctx: Context, app: DjangoApp, tail: List[str], returncod
         withheld_config_vars=withheld,
         returncode=returncode,
     )
-    return CollectstaticError(failure.title, failure.body, reason=f"collectstatic::{failure.reason}")
+    body = failure.body
+    other = project.web_settings_default(app)
+    if other is not None:
+        # cookiecutter-django's split: the build failed on the local settings manage.py chose.
+        web_module_file, web_settings = other
+        body += (f"\n\nThe build used {app.settings_module}, manage.py's default;\n"
+                 f"{web_module_file} defaults to {web_settings}, which the web process\n"
+                 "would use. If those are the settings for Heroku, choose them for\n"
+                 "every process (the build included):\n"
+                 f"   heroku config:set DJANGO_SETTINGS_MODULE={web_settings}")
+    return CollectstaticError(failure.title, body, reason=f"collectstatic::{failure.reason}")
 
 
 def warn_if_static_root_outside(ctx: Context, app: DjangoApp) -> None:

@@ -149,6 +149,20 @@ def find(ctx: Context, installed: Dict[str, str]) -> Optional[DjangoApp]:
     return app
 
 
+def web_settings_default(app: DjangoApp) -> Optional[Tuple[str, str]]:
+    """When manage.py chose the build's settings: the other settings module the web
+    process's WSGI/ASGI module defaults to, with that module's file (None: the same
+    settings, a config var chooses for every process, or nothing to tell)."""
+    application = app.wsgi_application or app.asgi_application or app.asgi_fallback
+    if app.settings_source != "manage.py" or not application or not app.settings_module:
+        return None
+    found = django_settings.default_settings_module(app.project_root, application)
+    if found is None or found[1] == app.settings_module:
+        return None
+    path, module = found
+    return path.relative_to(app.project_root).as_posix(), module
+
+
 def django_env(ctx: Context, app: DjangoApp) -> Dict[str, str]:
     """The app's python with its config vars (after the denylist), DYNO kept, settings module set."""
     env = build_env.for_app(ctx, with_config_vars=True)

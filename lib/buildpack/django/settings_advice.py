@@ -18,7 +18,6 @@ from buildpack import commands, output, version_numbers
 from buildpack.context import Context
 from buildpack.errors import DOCS_STATIC_ASSETS
 from buildpack.django import project
-from buildpack.django import settings as django_settings
 from buildpack.django.collectstatic import MASK_MIN_LENGTH, mask
 from buildpack.errors import StepTimeoutError
 
@@ -236,13 +235,10 @@ def settings_helper_findings(installed: Mapping[str, str], django_version: Optio
     return found
 
 
-def web_settings_finding(build_settings: Optional[str], web_module_file: str,
-                         web_settings: Optional[str]) -> Optional[Finding]:
+def web_settings_finding(build_settings: str, web_module_file: str, web_settings: str) -> Finding:
     """manage.py and the web process's module each default DJANGO_SETTINGS_MODULE, to
     different settings (cookiecutter-django's local/production split), and no config
     var chooses: the build and the release phase would use one, the web dynos the other."""
-    if not build_settings or not web_settings or build_settings == web_settings:
-        return None
     return Finding(
         "checks::web-settings-differ",
         "The web process and manage.py default to different settings.",
@@ -258,15 +254,10 @@ def web_settings_finding(build_settings: Optional[str], web_module_file: str,
 
 
 def web_settings_of(app: project.DjangoApp) -> Optional[Finding]:
-    """web_settings_finding for this app, when manage.py chose the build's settings."""
-    application = app.wsgi_application or app.asgi_application or app.asgi_fallback
-    if app.settings_source != "manage.py" or not application:
+    differ = project.web_settings_default(app)
+    if differ is None or not app.settings_module:
         return None
-    found = django_settings.default_settings_module(app.project_root, application)
-    if found is None:
-        return None
-    path, module = found
-    return web_settings_finding(app.settings_module, path.relative_to(app.project_root).as_posix(), module)
+    return web_settings_finding(app.settings_module, *differ)
 
 
 def evaluate(facts: Mapping[str, Any], config_var_names: Collection[str], installed: Mapping[str, str]) -> List[Finding]:
