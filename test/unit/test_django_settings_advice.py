@@ -544,3 +544,38 @@ def test_no_web_settings_warning_without_a_web_module_default(tmp_path):
     app = split_app(root)
     app.wsgi_application = None
     assert advice.web_settings_of(app) is None
+
+
+def development_settings_project(root: Path, production: str = "production") -> django_step.DjangoApp:
+    """Wagtail's template: manage.py and wsgi.py both default to x.settings.dev; x.settings.production waits."""
+    settings = root / "mysite" / "settings"
+    settings.mkdir(parents=True)
+    for name in ("__init__", "base", "dev", production):
+        (settings / f"{name}.py").write_text("")
+    (root / "mysite" / "wsgi.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.dev")\n')
+    (root / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.dev")\n')
+    return django_step.DjangoApp(manage_py=root / "manage.py", project_dir=".", settings_module="mysite.settings.dev",
+                                 wsgi_application="mysite.wsgi.application")
+
+
+@pytest.mark.parametrize("production", ["production", "prod", "heroku"])
+def test_development_settings_for_every_process_name_the_production_ones_beside_them(tmp_path, production):
+    finding = advice.settings_choice_of(development_settings_project(tmp_path, production))
+    assert finding is not None and finding.slug == "checks::production-settings-unused"
+    assert finding.title == "Every process uses the development settings mysite.settings.dev."
+    assert f"heroku config:set DJANGO_SETTINGS_MODULE=mysite.settings.{production}" in finding.body
+
+
+def test_no_production_settings_warning_without_them_or_with_the_config_var(tmp_path):
+    app = development_settings_project(tmp_path, production="staging")
+    assert advice.settings_choice_of(app) is None  # nothing named for production beside dev
+    app = development_settings_project(tmp_path / "chosen")
+    app.settings_source = django_step.CONFIG_VAR_SOURCE
+    assert advice.settings_choice_of(app) is None
+
+
+def test_the_web_settings_warning_wins_over_the_production_settings_one(tmp_path):
+    app = development_settings_project(tmp_path)
+    (tmp_path / "mysite" / "wsgi.py").write_text(
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.production")\n')
+    assert advice.settings_choice_of(app).slug == "checks::web-settings-differ"

@@ -163,6 +163,25 @@ def web_settings_default(app: DjangoApp) -> Optional[Tuple[str, str]]:
     return path.relative_to(app.project_root).as_posix(), module
 
 
+# Settings modules named for development, and the production ones that may sit beside them.
+DEVELOPMENT_SETTINGS = ("dev", "develop", "development", "local")
+PRODUCTION_SETTINGS = ("production", "prod", "heroku")
+
+
+def unused_production_settings(app: DjangoApp) -> Optional[str]:
+    """manage.py's development settings (x.settings.dev) left to every process, while a
+    production module sits beside them (x.settings.production), as in Wagtail's template."""
+    if app.settings_source != "manage.py" or not app.settings_module:
+        return None
+    package, _, name = app.settings_module.rpartition(".")
+    if not package or name not in DEVELOPMENT_SETTINGS:
+        return None
+    for candidate in PRODUCTION_SETTINGS:
+        if django_settings.module_exists(app.project_root, f"{package}.{candidate}"):
+            return f"{package}.{candidate}"
+    return None
+
+
 def django_env(ctx: Context, app: DjangoApp) -> Dict[str, str]:
     """The app's python with its config vars (after the denylist), DYNO kept, settings module set."""
     env = build_env.for_app(ctx, with_config_vars=True)

@@ -260,6 +260,28 @@ def web_settings_of(app: project.DjangoApp) -> Optional[Finding]:
     return web_settings_finding(app.settings_module, *differ)
 
 
+def production_settings_finding(build_settings: str, production_settings: str) -> Finding:
+    return Finding(
+        "checks::production-settings-unused",
+        f"Every process uses the development settings {build_settings}.",
+        f"manage.py defaults DJANGO_SETTINGS_MODULE to {build_settings}, and\n"
+        "no config var chooses other settings, so the build, the release phase\n"
+        f"and the web process all use them; {production_settings} is not used.\n\n"
+        "To fix it: if those are the settings for Heroku, choose them with a\n"
+        "config var:\n"
+        f"   heroku config:set DJANGO_SETTINGS_MODULE={production_settings}",
+    )
+
+
+def settings_choice_of(app: project.DjangoApp) -> Optional[Finding]:
+    """Whether the settings manage.py chose are the ones the site should run on."""
+    web = web_settings_of(app)
+    if web is not None or not app.settings_module:
+        return web
+    production = project.unused_production_settings(app)
+    return production_settings_finding(app.settings_module, production) if production else None
+
+
 def evaluate(facts: Mapping[str, Any], config_var_names: Collection[str], installed: Mapping[str, str]) -> List[Finding]:
     """Every warning the facts call for, in the order the build log shows them."""
     findings: List[Finding] = []
@@ -400,9 +422,9 @@ def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) ->
     if facts.get("error") is not None:
         output.detail(f"The settings could not be imported ({facts['error'].get('type')}); the checks were skipped")
     findings = evaluate(facts, set(ctx.config_vars), installed)
-    web_settings = web_settings_of(app)
-    if web_settings is not None:
-        findings.insert(0, web_settings)  # it explains why the others may not apply to the site
+    settings_choice = settings_choice_of(app)
+    if settings_choice is not None:
+        findings.insert(0, settings_choice)  # it explains why the others may not apply to the site
     secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
     cannot_start = startup_finding(facts, lambda text: mask(text, secrets))
     issues = facts.get("system_checks")
