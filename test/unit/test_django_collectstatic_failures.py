@@ -2,7 +2,7 @@
 
 test/unit/collectstatic_outputs/ holds what `manage.py collectstatic --noinput`
 printed for small broken projects (Django 5.2 on Python 3.11, Django 4.2 on 3.8;
-whitenoise, django-environ, python-decouple, environs), recorded from a build
+whitenoise, django-environ, python-decouple, environs, django-storages' S3), recorded from a build
 directory /tmp/build_0a1b2c3d with the interpreter's paths shown as /app/.heroku/python.
 """
 from pathlib import Path
@@ -70,6 +70,10 @@ def classify(name, **kwargs):
          ["SyntaxError: EOL while scanning string literal"]),
         ("py311_nosettings", "settings-unconfigured", "collectstatic failed: no settings module is set.",
          ["heroku config:set DJANGO_SETTINGS_MODULE=", "    No Django settings specified."]),
+        ("py311_s3_nocredentials", "cloud-credentials",
+         "collectstatic failed: no credentials for the cloud storage.",
+         ["NoCredentialsError: Unable to locate credentials", "heroku config:set AWS_ACCESS_KEY_ID=...",
+          "CompressedManifestStaticFilesStorage"]),
         ("py311_dbquery", "database-at-build",
          "collectstatic failed: the code queried the database.",
          ['File "shop/apps.py", line 9, in ready', "no such table: auth_user", "release phase"]),

@@ -38,6 +38,13 @@ _NO_MODULE = re.compile(r"^No module named '(?P<module>[\w.]+)'")
 _CANNOT_IMPORT = re.compile(r"^cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
 _SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 _DATABASE_ERRORS = ("OperationalError", "InterfaceError", "ProgrammingError")
+# A staticfiles storage that uploads to a cloud bucket and finds no credentials in the build:
+# the exception's name -> the config vars that give them.
+_CLOUD_CREDENTIALS = {
+    "NoCredentialsError": "AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...",  # boto3 (S3 and alike)
+    "PartialCredentialsError": "AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...",
+    "DefaultCredentialsError": "GOOGLE_APPLICATION_CREDENTIALS=...",  # google-auth (Cloud Storage)
+}
 
 # Modules whose package on PyPI has another name (the usual suspects in Django settings).
 PACKAGE_FOR_MODULE = {
@@ -243,6 +250,9 @@ def classify(
         cannot = _CANNOT_IMPORT.match(parsed.message)
         if parsed.exception_type == "ImportError" and cannot:
             return _cannot_import_failure(cannot.group("name"), cannot.group("module"), shown)
+        credentials = _CLOUD_CREDENTIALS.get(parsed.exception_type.rpartition(".")[2])
+        if credentials is not None:
+            return _cloud_credentials_failure(credentials, shown)
         if parsed.exception_type in _DATABASE_ERRORS and any(".db." in f.path or "/db/" in f.path for f in parsed.frames):
             return _database_failure(shown)
     return Failure(
@@ -463,6 +473,23 @@ def _cannot_import_failure(name: str, module: str, shown: str) -> Failure:
         "1. Pin the versions you use locally in requirements.txt\n"
         "   (`pip freeze` shows them), then push again.\n"
         "2. Or update your code for the version that is installed.",
+    )
+
+
+def _cloud_credentials_failure(config_vars: str, shown: str) -> Failure:
+    return Failure(
+        "cloud-credentials",
+        "collectstatic failed: no credentials for the cloud storage.",
+        "The staticfiles storage uploads the files to a cloud bucket, and\n"
+        "found no credentials during the build:\n\n"
+        f"{shown}\n\n"
+        "Heroku runs collectstatic with the app's config vars. To fix it:\n"
+        "1. Set the credentials as config vars:\n"
+        f"   heroku config:set {config_vars}\n"
+        "2. Or let the app serve its static files with WhiteNoise, and keep the\n"
+        "   bucket for uploaded media: in STORAGES, \"staticfiles\" becomes\n"
+        '   {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}\n'
+        f"3. {SKIP_HINT}",
     )
 
 
