@@ -153,3 +153,8 @@ def test_django_missing_without_other_requirements_files_says_where_to_list_djan
     title, body = project.django_missing(tmp_path, tmp_path / "src" / "manage.py")
     assert body.startswith("src/manage.py was found")
     assert "requirements.txt in the root of the app" in body and "-r " not in body
+
+
+def test_a_module_name_too_long_for_the_filesystem_is_no_module(tmp_path):
+    assert ds.module_file(tmp_path, "x" * 300 + ".settings") is None
+    assert ds.module_file(tmp_path, "pkg." + "y" * 300) is None

@@ -82,8 +82,11 @@ def module_file(project_root: Path, module: str) -> Optional[Path]:
         return None
     base = project_root.joinpath(*module.split("."))
     for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a name too long for the filesystem: no such module
+            return None
     return None
 
 
