@@ -73,3 +73,12 @@ def test_long_lines_are_shortened_for_the_log():
     short = failures.shorten(line)
     assert len(short) < 400 and short.endswith("more characters)")
     assert failures.shorten("short") == "short"
+
+
+@pytest.mark.parametrize("installer, req", [("pip", "Django==5.2.8"), ("uv", "django==5.2.8")])
+def test_a_hash_mismatch_names_the_package_and_how_to_regenerate_the_hashes(installer, req):
+    failure = failures.classify(recorded(f"{installer}_hash_mismatch"), "3.12.1", {})
+    assert failure is not None
+    assert failure.reason == "dependencies::hash-mismatch"
+    assert failure.title == f"The file downloaded for {req} does not match its hash."
+    assert "pip-compile --generate-hashes" in failure.body

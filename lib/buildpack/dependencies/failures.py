@@ -36,6 +36,9 @@ _UV_PYTHON = re.compile(
 )
 _UV_NOT_FOUND = re.compile(r"Because (?P<name>[A-Za-z0-9._\[\]-]+) was not found in the package registry")
 _UV_NO_VERSION = re.compile(r"Because there is no version of (?P<req>\S+?) and")
+_UV_HASH = re.compile(r"Hash mismatch for `(?P<req>[^`]+)`")
+_PIP_HASH = re.compile(r"THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE")
+_PIP_HASH_PACKAGE = re.compile(r"^\s+(?P<req>\S+) from \S+://", re.MULTILINE)
 _NAME_VERSION = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?(?:===?(?P<version>[^\s;,]+))?")
 
 
@@ -115,6 +118,28 @@ def _not_found(text: str, indexes: str) -> Optional[Diagnosis]:
     return None
 
 
+def _hash_mismatch(text: str) -> Optional[Diagnosis]:
+    """A downloaded file whose sha256 is not the --hash the requirements give it."""
+    uv = _UV_HASH.search(text)
+    pip = _PIP_HASH.search(text)
+    if not (uv or pip):
+        return None
+    package = _PIP_HASH_PACKAGE.search(text, pip.end()) if pip else None
+    req = uv.group("req") if uv else package.group("req") if package else "a package"
+    return Diagnosis(
+        f"The file downloaded for {req} does not match its hash.",
+        f"The requirements give {req} a --hash, and the file the index\n"
+        "served has another sha256 (the installer's output above shows both).\n\n"
+        "To fix it:\n"
+        "1. If you changed the version, regenerate the hashes with the version\n"
+        "   (pip-compile --generate-hashes, or uv pip compile --generate-hashes),\n"
+        "   commit the requirements and deploy again.\n"
+        "2. If not, the index served another file than the one you locked:\n"
+        "   find out why before you deploy it.",
+        "dependencies::hash-mismatch",
+    )
+
+
 def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Optional[Diagnosis]:
     """The first explanation that fits the output, or None for an unknown failure."""
     if _DISK_FULL.search(text):
@@ -141,6 +166,9 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
     mismatch = _requires_python(text, python_version)
     if mismatch:
         return mismatch
+    tampered = _hash_mismatch(text)
+    if tampered:
+        return tampered
     if "pg_config executable not found" in text:
         return Diagnosis(
             "psycopg2 needs PostgreSQL's pg_config to build.",
