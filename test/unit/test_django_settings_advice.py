@@ -73,6 +73,12 @@ def test_debug(debug, expected):
     assert slugs(advice.evaluate(facts(debug=debug), {"DATABASE_URL"}, {})) == expected
 
 
+def test_debug_set_to_a_string_that_reads_false_is_explained():
+    found = advice.evaluate(facts(debug=True, debug_false_string=True), {"DATABASE_URL"}, {})
+    assert slugs(found) == ["checks::debug-string"]
+    assert 'DEBUG = os.environ.get("DEBUG", "").lower() in ("1", "true")' in found[0].body
+
+
 @pytest.mark.parametrize(
     "hosts, warns",
     [
@@ -354,6 +360,9 @@ def _run_script(module: str, config_json: str) -> str:
         ("chatty", GOOD_CONFIG, []),
         ("debug_on", GOOD_CONFIG, ["checks::debug"]),
         ("settings", {**GOOD_CONFIG, "DEBUG": "1"}, ["checks::debug"]),
+        ("debug_from_env", {**GOOD_CONFIG, "DEBUG": "False"}, ["checks::debug-string"]),
+        ("debug_from_env", {**GOOD_CONFIG, "DEBUG": "True"}, ["checks::debug"]),
+        ("debug_from_env", GOOD_CONFIG, []),
         ("local_hosts", GOOD_CONFIG, ["checks::allowed-hosts"]),
         ("sqlite", {"SECRET_KEY": GOOD_KEY, "DATABASE_URL": "postgres://u:p@h/d"}, ["checks::sqlite-ignores-database-url"]),
         ("insecure_key", GOOD_CONFIG, ["checks::secret-key"]),

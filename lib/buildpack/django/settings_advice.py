@@ -52,6 +52,17 @@ def quote_list(values: List[str], limit: int = 8) -> str:
 def debug_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
     if not facts.get("debug"):
         return None
+    if facts.get("debug_false_string"):
+        return Finding(
+            "checks::debug-string",
+            "DEBUG is on: the settings set it to a string that reads false.",
+            'DEBUG is a string such as "False" or "0", read from an environment\n'
+            "variable without converting it. Python takes every non-empty string\n"
+            "for true, so Django runs with DEBUG on: every error page shows\n"
+            "visitors the code, the settings and the environment around the error.\n\n"
+            "To fix it: compare the string in the settings, for example\n"
+            '   DEBUG = os.environ.get("DEBUG", "").lower() in ("1", "true")',
+        )
     return Finding(
         "checks::debug",
         "DEBUG is on in the settings the dyno will use.",

@@ -254,8 +254,12 @@ def read_settings(settings):
         backend = storages["staticfiles"].get("BACKEND")
     else:
         backend = getattr(settings, "STATICFILES_STORAGE", None)  # before Django 4.2 (ignored since 5.1)
+    debug = getattr(settings, "DEBUG", False)
     return {
-        "debug": bool(getattr(settings, "DEBUG", False)),
+        "debug": bool(debug),
+        # DEBUG = os.environ.get("DEBUG") with DEBUG=False: a string, so true. Only this flag is
+        # reported, not the value.
+        "debug_false_string": isinstance(debug, str) and debug.strip().lower() in ("false", "0", "no", "off"),
         "allowed_hosts": [str(host) for host in (getattr(settings, "ALLOWED_HOSTS", None) or [])],
         "database_engines": {
             str(alias): str(config.get("ENGINE") or "") for alias, config in databases.items() if isinstance(config, dict)
