@@ -23,6 +23,7 @@ LOOKUP = procfile.Lookup(
     path_exists=lambda path: path in {"bin/start-web", "scripts/run.sh"},
     module_source=module_source,
     installed_commands=("gunicorn", "uvicorn", "django-admin", "celery", "newrelic-admin"),
+    path_executable=lambda path: path != "scripts/run.sh",
 )
 
 
@@ -65,6 +66,7 @@ def test_good_lines_raise_nothing(text):
     ("wokrer: celery -A mysite worker\n", ["procfile::misspelled-type"]),
     ("web: gunicron mysite.wsgi\n", ["procfile::missing-program"]),
     ("web: ./bin/missing\n", ["procfile::missing-program"]),
+    ("release: ./scripts/run.sh\n", ["procfile::not-executable"]),
     ("web: gunicorn mysite.wsgi:aplication\n", ["procfile::missing-application"]),
     ("web: gunicorn nosuch.wsgi\n", ["procfile::missing-application"]),
     ("web: gunicorn --chdir src mysite.wsgi\n", ["procfile::missing-application"]),
@@ -152,3 +154,16 @@ def test_the_wording_for_a_binary_or_non_utf8_procfile(tmp_path):
     assert found.problem.body.startswith(
         "Line 2 of the Procfile has bytes that are not UTF-8:\n    worker: echo caf\N{REPLACEMENT CHARACTER}\n")
     assert found.process_types == {"web": "gunicorn a.wsgi", "worker": "echo caf\N{REPLACEMENT CHARACTER}"}
+
+
+def test_a_script_committed_without_its_execute_bit_is_found_on_disk(tmp_path):
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin" / "release.sh"
+    script.write_text("#!/bin/sh\npython manage.py migrate\n")
+    script.chmod(0o644)
+    lookup = procfile.filesystem_lookup(tmp_path, tmp_path / ".heroku" / "python")
+    found = procfile.check("release: ./bin/release.sh\n", lookup)
+    assert [finding.slug for finding in found] == ["procfile::not-executable"]
+    assert "git update-index --chmod=+x bin/release.sh" in found[0].body
+    script.chmod(0o755)
+    assert procfile.check("release: ./bin/release.sh\n", lookup) == []

@@ -11,6 +11,7 @@ and says the fix. What is quoted is bounded: a huge Procfile makes a short log.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class Lookup:
 
     command_exists(name): an installed console script or a program of the stack.
     path_exists(relative): a file in the app (relative to its root).
+    path_executable(relative): that file may be run (its execute bit, as git keeps it).
     module_source(module, search_dirs): (found, text) for an importable module;
     text is None when it is found but cannot be read (a compiled module).
     """
@@ -86,6 +88,7 @@ class Lookup:
     path_exists: Callable[[str], bool]
     module_source: Callable[[str, Sequence[str]], Tuple[bool, Optional[str]]]
     installed_commands: Sequence[str] = ()
+    path_executable: Callable[[str], bool] = lambda relative: True
 
 
 def quote(line: str) -> str:
@@ -309,7 +312,7 @@ def check_program(number: int, line: str, invocation: _Invocation, lookup: Looku
             return None  # a system path: the run image's business
         relative = program[len("/app/"):] if program.startswith("/app/") else _join(invocation.cwd, program)
         if lookup.path_exists(relative):
-            return None
+            return None if lookup.path_executable(relative) else _not_executable(number, line, program, relative)
         return Finding(
             "procfile::missing-program",
             f"Procfile line {number} runs `{program}`, which is not in the app.",
@@ -332,6 +335,19 @@ def check_program(number: int, line: str, invocation: _Invocation, lookup: Looku
         _block(number, line) + f"No package installed in the app provides a `{program}` command, and\n"
         "the stack has no program of that name, so this process would crash\n"
         "as soon as it starts.\n\nTo fix it:\n" + fix,
+    )
+
+
+def _not_executable(number: int, line: str, program: str, relative: str) -> Finding:
+    return Finding(
+        "procfile::not-executable",
+        f"Procfile line {number} runs `{program}`, which is not executable.",
+        _block(number, line) + f"{relative} is in the app without execute permission (committed\n"
+        "from Windows, or never `chmod +x`-ed), so this process would fail\n"
+        'with "Permission denied" as soon as it starts.\n\n'
+        "To fix it: commit it as executable, then deploy again:\n"
+        f"   git update-index --chmod=+x {relative}\n"
+        f"(or run it through its interpreter in the Procfile: `bash {program}`).",
     )
 
 
@@ -512,6 +528,10 @@ def filesystem_lookup(build_dir: Path, python_home: Path) -> Lookup:
     def path_exists(relative: str) -> bool:
         return (build_dir / relative).exists()
 
+    def path_executable(relative: str) -> bool:
+        path = build_dir / relative
+        return path.is_dir() or os.access(path, os.X_OK)  # a directory is another problem
+
     def module_source(module: str, dirs: Sequence[str]) -> Tuple[bool, Optional[str]]:
         parts = module.split(".")
         for relative in dirs:
@@ -523,7 +543,7 @@ def filesystem_lookup(build_dir: Path, python_home: Path) -> Lookup:
                 return True, None  # an installed package: its attributes are its business
         return False, None
 
-    return Lookup(command_exists, path_exists, module_source, installed)
+    return Lookup(command_exists, path_exists, module_source, installed, path_executable)
 
 
 def _names(directory: Path) -> List[str]:
