@@ -104,12 +104,6 @@ def _manifest_lines(directory: str, relative: str, lines: List[str]) -> None:
             lines.append("\0".join((path, kind, str(entry.stat(follow_symlinks=False).st_size))))
 
 
-def manifest_problem(generation: Path) -> Optional[str]:
-    """Why a generation cannot be trusted (None: it is exactly what its build saved)."""
-    checked = check_manifest(generation)
-    return checked if isinstance(checked, str) else None
-
-
 def check_manifest(generation: Path) -> Union[str, Manifest]:
     """The generation's manifest, taken again and matching the recorded one; else why not."""
     try:
@@ -404,7 +398,7 @@ class BuildCache:
                     self._moved.append((home / name, source))
                     continue
                 try:
-                    commands.copy_tree(source, home / name, hardlink=self.can_hardlink(home))
+                    commands.copy_tree(source, home / name)  # not `move`: another filesystem
                 except OSError as exc:
                     raise CacheRestoreError(
                         "Could not copy the cached environment into the build.",

@@ -63,7 +63,7 @@ def start(ctx: Context, action: Action, changed: Optional[Collection[str]] = Non
     if action == Action.SYNC and changed is not None:
         sources = changed_sources(site_packages, changed)
     else:
-        sources = [source for directory in site_packages for source in python_sources(directory)]
+        sources = all_sources(site_packages)
     if not sources:
         return Compilation()
     # Through /app, the path the dynos import from (the build dir is linked there).
@@ -79,6 +79,10 @@ def start(ctx: Context, action: Action, changed: Optional[Collection[str]] = Non
         argv = [str(ctx.app_python), "-I", "-m", "compileall", "-q", "-i", listing.name]
         jobs.append(commands.Background(argv, build_env.for_app(ctx), cwd=ctx.build_dir))
     return Compilation(jobs, lists)
+
+
+def all_sources(site_packages: List[Path]) -> List[str]:
+    return [source for directory in site_packages for source in python_sources(directory)]
 
 
 def python_sources(site_packages: Path) -> List[str]:
@@ -104,7 +108,7 @@ def changed_sources(site_packages: List[Path], changed: Collection[str]) -> List
             try:
                 rows = (info / "RECORD").read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:  # not knowing what changed: everything
-                return [source for path in site_packages for source in python_sources(path)]
+                return all_sources(site_packages)
             for row in rows:
                 path = row.split(",", 1)[0]
                 if path.endswith(".py") and not path.startswith(("..", "/", *(f"{name}/" for name in NOT_COMPILED))):

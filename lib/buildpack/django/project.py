@@ -48,8 +48,8 @@ STRAY_REQUIREMENTS = ("requirements/*.txt", "requirements-*.txt", "requirements_
 
 def stray_requirements(build_dir: Path) -> List[str]:
     """Requirements files elsewhere than the root, production ones first."""
-    found = sorted({path.relative_to(build_dir).as_posix() for pattern in STRAY_REQUIREMENTS
-                    for path in build_dir.glob(pattern) if path.is_file()})
+    found = {path.relative_to(build_dir).as_posix() for pattern in STRAY_REQUIREMENTS
+             for path in build_dir.glob(pattern) if path.is_file()}
     return sorted(found, key=lambda name: ("prod" not in name, name))
 
 
