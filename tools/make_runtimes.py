@@ -62,7 +62,7 @@ def select_versions(source: Path, wanted: list[str] | None) -> list[str]:
         if missing:
             raise SystemExit(f"not found in {source} (or older than 3.8): {', '.join(missing)}")
         found = set(wanted)
-    return sorted(found, key=parse_version)
+    return sorted(found, key=lambda version: parse_version(version) or (0, 0, 0))
 
 
 def host_arch() -> str:
@@ -295,7 +295,7 @@ def index_document(records: dict[str, dict], arch: str, stacks: list[str]) -> di
     runtimes = [{"version": version, "arch": arch, "stacks": list(stacks),
                  "file": records[version]["file"], "sha256": records[version]["sha256"],
                  "size": records[version]["size"], "requires": records[version]["requires"]}
-                for version in sorted(records, key=parse_version)]
+                for version in sorted(records, key=lambda version: parse_version(version) or (0, 0, 0))]
     return {"format": INDEX_FORMAT, "runtimes": runtimes}
 
 

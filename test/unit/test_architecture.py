@@ -9,6 +9,10 @@
   writes to the terminal (and detect/release, whose stdout is the platform's
   protocol: the app's name, the release YAML).
 The probes under scripts/ run in the app's own python and are not part of it.
+
+tools/localheroku, the local platform the integration tests build with, is checked the same way:
+no import cycle, its layers (LOCALHEROKU_LAYERS) imported only downward, and only its `cli`
+reads os.environ (everything below takes the host's environment as an argument).
 """
 from __future__ import annotations
 
@@ -134,3 +138,78 @@ def test_only_output_writes_to_the_terminal():
             writers.add(name)
     assert writers <= TERMINAL_WRITERS, sorted(writers - TERMINAL_WRITERS)
     assert "output" in writers
+
+
+# tools/localheroku, bottom up. A module imports its own layer and the ones below, never one above.
+LOCALHEROKU = Path(__file__).resolve().parents[2] / "tools" / "localheroku"
+LOCALHEROKU_LAYERS = [
+    {"contract", "stacks"},                                              # Heroku's contract, the stack table
+    {"files", "procfile", "images", "configstore", "appsource"},         # host files, parsers, image recipes
+    {"runners", "runners.base", "runners.sandbox", "runners.container"},  # where a script runs
+    {"builder", "dyno", "router"},                                       # a build, the dynos, the router
+    {"cli", "__init__", "__main__"},                                     # the command line, the package's API
+]
+
+
+def localheroku_sources() -> Dict[str, ast.Module]:
+    return {".".join(part for part in path.relative_to(LOCALHEROKU).with_suffix("").parts
+                     if part != "__init__") or "__init__": ast.parse(path.read_text(encoding="utf-8"))
+            for path in sorted(LOCALHEROKU.rglob("*.py"))}
+
+
+LOCALHEROKU_SOURCES = localheroku_sources()
+
+
+def localheroku_imports(tree: ast.Module) -> Set[str]:
+    """The localheroku modules a module imports, named relative to the package."""
+    found: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "localheroku":
+            base = node.module[len("localheroku."):] if node.module != "localheroku" else ""
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}" if base else alias.name
+                found.add(candidate if candidate in LOCALHEROKU_SOURCES else base or "__init__")
+        elif isinstance(node, ast.Import):
+            found.update(alias.name[len("localheroku."):] for alias in node.names
+                         if alias.name.startswith("localheroku."))
+    return found
+
+
+LOCALHEROKU_GRAPH = {name: localheroku_imports(tree) for name, tree in LOCALHEROKU_SOURCES.items()}
+
+
+def localheroku_layer(name: str) -> int:
+    return next(index for index, layer in enumerate(LOCALHEROKU_LAYERS) if name in layer)
+
+
+def test_localheroku_graph_is_read_and_every_module_has_a_layer():
+    assert {"builder", "dyno", "cli", "runners.container", "contract"} <= set(LOCALHEROKU_GRAPH)
+    assert "runners" in LOCALHEROKU_GRAPH["builder"] and "contract" in LOCALHEROKU_GRAPH["runners.sandbox"]
+    placed = set().union(*LOCALHEROKU_LAYERS)
+    assert sorted(set(LOCALHEROKU_GRAPH) - placed) == [], "a new module: give it a layer in LOCALHEROKU_LAYERS"
+    assert sorted(placed - set(LOCALHEROKU_GRAPH)) == [], "a layer names a module that is gone"
+
+
+def test_localheroku_has_no_import_cycle():
+    visiting: List[str] = []
+    done: Set[str] = set()
+
+    def visit(name: str) -> None:
+        assert name not in visiting, " -> ".join(visiting[visiting.index(name):] + [name])
+        if name in done:
+            return
+        visiting.append(name)
+        for dependency in LOCALHEROKU_GRAPH.get(name, ()):
+            visit(dependency)
+        visiting.pop()
+        done.add(name)
+
+    for name in LOCALHEROKU_GRAPH:
+        visit(name)
+
+
+def test_localheroku_imports_only_its_own_layer_and_the_ones_below():
+    upward = sorted(f"{name} imports {dependency}" for name, dependencies in LOCALHEROKU_GRAPH.items()
+                    for dependency in dependencies if localheroku_layer(dependency) > localheroku_layer(name))
+    assert upward == []
+

@@ -14,7 +14,7 @@ import tempfile
 import time
 import urllib.parse
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from localheroku import appsource
 from localheroku.contract import (
@@ -48,7 +48,8 @@ class Log:
     """Build output going to the terminal, build.log and memory at once, line by line."""
 
     def __init__(self, path: Path, echo: bool) -> None:
-        self.file, self.echo, self.parts = path.open("w", encoding="utf-8"), echo, []
+        self.file, self.echo = path.open("w", encoding="utf-8"), echo
+        self.parts: list[str] = []
 
     def write(self, text: str) -> None:
         self.parts.append(text)
@@ -221,7 +222,7 @@ def warn_left_out(log: Log, sent: appsource.SentTree) -> None:
     if sent.left_out:
         listed = "\n".join(f" !       {path}" for path in sent.left_out[:20])
         more = f"\n !       ... and {len(sent.left_out) - 20} more" if len(sent.left_out) > 20 else ""
-        log.write(f"\n !     Warning: building the committed tree ({sent.source_version[:12]}); "
+        log.write(f"\n !     Warning: building the committed tree ({(sent.source_version or '')[:12]}); "
                   f"these uncommitted or untracked\n !     files are left out, as `git push heroku` "
                   f"would leave them:\n{listed}{more}\n !     To include them: commit them, then build "
                   "again.\n\n")
@@ -234,7 +235,7 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
           config: dict[str, str] | None = None, network: bool = True, build_dir_name: str | None = None,
           ci: bool = False, buildpack: str | Path | None = None, extra_env: dict[str, str] | None = None,
           echo: bool = True, cache_in_place: bool = False, runner: Runner | None = None,
-          buildpacks: list[str | Path] | None = None, tarball: bool = False,
+          buildpacks: Sequence[str | Path] | None = None, tarball: bool = False,
           host_env: Mapping[str, str] | None = None) -> BuildResult:
     """detect, compile and release APP_DIR with each buildpack in order (default: this repo)."""
     started = time.monotonic()
@@ -281,7 +282,7 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
         log.write(released.stderr)
         (work_dir / "release.yml").write_text(released.stdout, encoding="utf-8")
         try:
-            defaults = parse_release_yaml(released.stdout)["default_process_types"]
+            defaults = dict(parse_release_yaml(released.stdout)["default_process_types"])  # type: ignore[call-overload]
         except ValueError as error:
             log.write(f" !     bin/release printed YAML this tool cannot read: {error}\n")
             return BuildResult(released.returncode or 1, log.text(), work_dir)
