@@ -76,7 +76,7 @@ def compile_seconds(output: str) -> float:
 
 
 def build_or_fail(app: Path, work: Path, config: Optional[Dict[str, str]] = None) -> float:
-    result = localheroku.build(app, work, config=config, echo=False, cache_in_place=True)
+    result = localheroku.build(app, work, config=config, echo=False, cache_in_place=True, host_env=os.environ)
     if result.returncode != 0:
         raise SystemExit(f"build of {app} failed:\n{result.output[-3000:]}")
     return compile_seconds(result.output)
@@ -121,7 +121,7 @@ def measure_once(name: str, app: App, scratch: Path) -> Dict[str, float]:
         figures[f"{key}_wall"] = time.monotonic() - started
     if not app.full:
         return figures
-    figures["detect"] = timed(lambda: localheroku.detect(base))
+    figures["detect"] = timed(lambda: localheroku.detect(base, host_env=os.environ))
     release_argv = [str(REPO / "bin/release"), str(work / "slug")]
     figures["release"] = timed(lambda: subprocess.run(release_argv, capture_output=True, check=True))
     figures["slug_mb"] = localheroku.folder_size(work / "slug") / 2**20

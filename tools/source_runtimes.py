@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"default: $RUNTIMES_SRC_DIR or {SOURCE_RUNTIMES} (one per machine)")
     parser.add_argument("--only", action="append", default=[], help="stack(s) to build for (default: all)")
     args = parser.parse_args(argv)
-    engine = find_engine(os.environ.get("CONTAINER_ENGINE"))
+    engine = find_engine(os.environ.get("CONTAINER_ENGINE"), os.environ)
     if engine is None:
         print(" !     Source runtimes are built in the stand-in images: no working podman or docker", file=sys.stderr)
         return 1

@@ -39,7 +39,7 @@ CSRF_COOKIE_SECURE = True
 
 
 def container_runner() -> ContainerRunner:
-    engine = find_engine(os.environ.get("CONTAINER_ENGINE"))
+    engine = find_engine(os.environ.get("CONTAINER_ENGINE"), os.environ)
     assert engine is not None, "podman must work here: tools/setup.sh installs it"
     return ContainerRunner(engine, {k: v for k, v in os.environ.items() if k not in ("IMAGE", "RUN_IMAGE")})
 

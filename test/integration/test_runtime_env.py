@@ -7,6 +7,7 @@ with a second buildpack as Heroku's builder runs them, a laptop's settings.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def test_laptop_settings_warn_and_the_next_buildpack_sees_the_export(production_
     app = copy_fixture("checks_app", tmp_path / "app")
     work = clone_work(result.work, tmp_path / "work")
     box = lh.prepare_build(app, lh.REPO, work, "heroku-20", {"DJANGO_SETTINGS_MODULE": "site_config.unready"},
-                           lh.build_dir_path(None, False), True, None)
+                           lh.build_dir_path(None, False), True, None, host_env=os.environ)
     try:
         chain = (
             f'{lh.BUILDPACK_DIR}/bin/compile "$1" "$2" "$3" || exit $?; '

@@ -126,7 +126,7 @@ def test_only_commands_runs_subprocesses():
 def test_only_cli_reads_the_environment():
     readers = sorted(name for name, tree in SOURCES.items()
                      if attribute_uses(tree, "os", "environ") or attribute_uses(tree, "os", "getenv"))
-    assert readers == ["cli"]
+    assert readers == ["cli"], "take the host environment as an argument (host_env), as builder and dyno do"
 
 
 def test_only_output_writes_to_the_terminal():
@@ -213,3 +213,9 @@ def test_localheroku_imports_only_its_own_layer_and_the_ones_below():
                     for dependency in dependencies if localheroku_layer(dependency) > localheroku_layer(name))
     assert upward == []
 
+
+
+def test_only_localheroku_cli_reads_the_environment():
+    readers = sorted(name for name, tree in LOCALHEROKU_SOURCES.items()
+                     if attribute_uses(tree, "os", "environ") or attribute_uses(tree, "os", "getenv"))
+    assert readers == ["cli"], "take the host environment as an argument (host_env), as builder and dyno do"

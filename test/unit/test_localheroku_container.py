@@ -125,7 +125,7 @@ def test_every_stack_is_selectable_and_the_default_is_current() -> None:
 
 def test_runner_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     said: list[str] = []
-    monkeypatch.setattr(runners, "find_engine", lambda override: None)
+    monkeypatch.setattr(runners, "find_engine", lambda override, host_env: None)
     assert runners.choose(None, {}, said.append).name == "sandbox"
     assert said == ["Runner: sandbox (bubblewrap): no working container engine (podman or docker) found"]
     with pytest.raises(LocalHerokuError, match="neither podman nor docker works"):
@@ -133,7 +133,7 @@ def test_runner_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(LocalHerokuError, match="RUNNER must be"):
         runners.choose("docker", {}, said.append)
     engine = container.Engine("podman", {})
-    monkeypatch.setattr(runners, "find_engine", lambda override: engine)
+    monkeypatch.setattr(runners, "find_engine", lambda override, host_env: engine)
     said.clear()
     assert runners.choose(None, {}, said.append).name == "container"
     assert runners.choose("sandbox", {}, said.append).name == "sandbox"

@@ -23,6 +23,7 @@ from localheroku.contract import (
     FAKE_SOURCE_VERSION,
     REPO,
     SOURCE_RUNTIMES,
+    NO_HOST_ENV,
     LocalHerokuError,
     build_dir_path,
     build_env,
@@ -168,7 +169,7 @@ def prepare_build(app: Path, buildpacks: Path | list[Path], work: Path, stack_na
         raise LocalHerokuError(f"unknown stack {stack_name!r}; known: {', '.join(STACKS)}")
     stack, runner = STACKS[stack_name], runner or SandboxRunner()
     buildpacks = buildpacks if isinstance(buildpacks, list) else [buildpacks]
-    host_env = dict(os.environ if host_env is None else host_env)
+    host_env = dict(NO_HOST_ENV if host_env is None else host_env)
     say = log.say if log else (lambda text: None)
     for needed in (app, *buildpacks):
         if not needed.is_dir():
@@ -326,10 +327,11 @@ def build(app_dir: str | Path, work: str | Path | None = None, stack: str = "her
 
 
 def detect(app_dir: str | Path, stack: str = "heroku-20", buildpack: str | Path | None = None,
-           runner: Runner | None = None) -> tuple[int, str, str]:
+           runner: Runner | None = None, host_env: Mapping[str, str] = NO_HOST_ENV) -> tuple[int, str, str]:
     """Run only bin/detect in a build sandbox: (returncode, stdout, stderr)."""
     with tempfile.TemporaryDirectory() as work:
         box = prepare_build(Path(app_dir).resolve(), [Path(buildpack or REPO).resolve()], Path(work), stack, {},
-                            build_dir_path(None, False), True, None, runner=runner)
+                            build_dir_path(None, False), True, None, runner=runner,
+                            host_env=host_env)
         result = run_captured(box, 0, "detect", box.build_dir)
         return result.returncode, result.stdout, result.stderr

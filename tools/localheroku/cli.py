@@ -87,11 +87,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.one_off:
         command = " ".join(args.one_off) if len(args.one_off) > 1 else args.one_off[0]
         # The terminal's own stdin and stdout, as `heroku run` gives (createsuperuser prompts).
-        returncode, output = run_process(work, command, dyno="run.1", config=config, interactive=sys.stdin.isatty())
+        returncode, output = run_process(work, command, dyno="run.1", config=config, interactive=sys.stdin.isatty(),
+                                         host_env=os.environ)
         if not sys.stdin.isatty():
             print(output, end="", flush=True)
         return returncode
-    with start_all(work, config, port, not args.no_release, args.type or None) as dynos:
+    with start_all(work, config, port, not args.no_release, args.type or None, host_env=os.environ) as dynos:
         web = next((d for d in dynos if d.name == "web.1"), None)
         if web is None:
             return wait_for_exit(dynos)

@@ -4,7 +4,9 @@ inside."""
 from __future__ import annotations
 
 import secrets
+import types
 from pathlib import Path
+from typing import Mapping
 
 REPO = Path(__file__).resolve().parents[2]
 # Runtimes built from source for the stand-in images: once per machine, shared by every checkout.
@@ -27,11 +29,16 @@ PROFILE_SCRIPT = ('for f in /app/.profile.d/*.sh; do [ -f "$f" ] && . "$f"; done
                   '[ -f /app/.profile ] && . /app/.profile; cd /app; exec bash -c "$1"')
 
 
+# What a caller that passes no host environment gives a build or a dyno: nothing of the host's.
+# Only cli reads os.environ; everything below takes the host's environment as an argument.
+NO_HOST_ENV: Mapping[str, str] = types.MappingProxyType({})
+
+
 class LocalHerokuError(Exception):
     """A failure to report to the user without a traceback."""
 
 
-def build_env(stack: str, source_version: str, host_env: dict[str, str], runtimes_url: str | None,
+def build_env(stack: str, source_version: str, host_env: Mapping[str, str], runtimes_url: str | None,
               extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {"STACK": stack, "SOURCE_VERSION": source_version, "DYNO": "run.1", "HOME": "/app",
            "PATH": PATH, "LANG": "C.UTF-8"}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from localheroku.builder import BUILD_RECORD
-from localheroku.contract import LocalHerokuError, dyno_command, run_env
+from localheroku.contract import NO_HOST_ENV, LocalHerokuError, dyno_command, run_env
 from localheroku.files import read_env_dir, remove_tree
 from localheroku.procfile import merge_process_types, parse_procfile, parse_release_yaml
 from localheroku.runners import Invocation, Runner, from_record
@@ -56,9 +56,9 @@ def build_record(work: Path) -> dict[str, object]:
     return json.loads(record_file.read_text())
 
 
-def runner_for(work: Path, host_env: Mapping[str, str] | None = None) -> tuple[Runner, str]:
+def runner_for(work: Path, host_env: Mapping[str, str]) -> tuple[Runner, str]:
     record = build_record(work)
-    return from_record(record, dict(os.environ if host_env is None else host_env)), str(record.get("stack"))
+    return from_record(record, host_env), str(record.get("stack"))
 
 
 def process_types(work: Path) -> dict[str, tuple[str, str]]:
@@ -88,8 +88,9 @@ def dyno_filesystem(work: Path) -> Iterator[Path]:
 
 
 def dyno_invocation(work: Path, slug: Path, command: str, dyno: str, port: int, config: dict[str, str] | None,
-                    interactive: bool = False, runner: Runner | None = None) -> tuple[Runner, Invocation]:
-    found, stack = runner_for(work)
+                    interactive: bool = False, runner: Runner | None = None,
+                    host_env: Mapping[str, str] = NO_HOST_ENV) -> tuple[Runner, Invocation]:
+    found, stack = runner_for(work, host_env)
     runner = runner or found
     runner.prepare(STACKS[stack], lambda text: None)
     runner.hand_over(slug)
@@ -100,11 +101,13 @@ def dyno_invocation(work: Path, slug: Path, command: str, dyno: str, port: int, 
 
 def run_process(work: str | Path, command: str, dyno: str = "run.1", config: dict[str, str] | None = None,
                 timeout: float | None = None, interactive: bool = False,
-                echo_prefix: str | None = None) -> tuple[int, str]:
+                echo_prefix: str | None = None, host_env: Mapping[str, str] = NO_HOST_ENV) -> tuple[int, str]:
     """A one-off dyno (`heroku run`): (returncode, merged output). Interactive: the terminal's.
-    With echo_prefix, each line is also printed as it comes, like `heroku logs`."""
+    With echo_prefix, each line is also printed as it comes, like `heroku logs`. host_env: the
+    host's environment, which a container engine runs with."""
     with dyno_filesystem(Path(work)) as slug:
-        runner, invocation = dyno_invocation(Path(work), slug, command, dyno, free_port(), config, interactive)
+        runner, invocation = dyno_invocation(Path(work), slug, command, dyno, free_port(), config, interactive,
+                                             host_env=host_env)
         try:
             if interactive:
                 return subprocess.run(invocation.argv, env=invocation.env).returncode, ""
@@ -132,12 +135,14 @@ def describe_process_types(types: dict[str, tuple[str, str]]) -> None:
         print(RELEASE_NOTE)
 
 
-def run_release(work: str | Path, config: dict[str, str] | None = None, echo: bool = True) -> tuple[int, str]:
+def run_release(work: str | Path, config: dict[str, str] | None = None, echo: bool = True,
+                host_env: Mapping[str, str] = NO_HOST_ENV) -> tuple[int, str]:
     """The release phase: run the `release` process type, if any, to completion."""
     command = process_types(Path(work)).get("release")
     if command is None:
         return 0, ""
-    return run_process(work, command[0], dyno="release.1", config=config, echo_prefix="release.1" if echo else None)
+    return run_process(work, command[0], dyno="release.1", config=config, echo_prefix="release.1" if echo else None,
+                       host_env=host_env)
 
 
 release = run_release  # the public name; start_web's `release` flag shadows it there
@@ -214,10 +219,10 @@ class Dyno:
 
 @contextlib.contextmanager
 def dyno(work: Path, name: str, command: str, port: int, config: dict[str, str] | None,
-         echo: bool) -> Iterator[Dyno]:
+         echo: bool, host_env: Mapping[str, str] = NO_HOST_ENV) -> Iterator[Dyno]:
     """One long-running dyno on its own slug copy, stopped (as a group) on the way out."""
     with dyno_filesystem(work) as slug:
-        runner, invocation = dyno_invocation(work, slug, command, name, port, config)
+        runner, invocation = dyno_invocation(work, slug, command, name, port, config, host_env=host_env)
         process = subprocess.Popen(invocation.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, start_new_session=True, env=invocation.env)
         lines: list[str] = []
@@ -233,7 +238,8 @@ def dyno(work: Path, name: str, command: str, port: int, config: dict[str, str] 
 
 @contextlib.contextmanager
 def start_web(work: str | Path, config: dict[str, str] | None = None, port: int | None = None,
-              release: bool = True, timeout: float = 60.0, echo: bool = True) -> Iterator[WebProcess]:
+              release: bool = True, timeout: float = 60.0, echo: bool = True,
+              host_env: Mapping[str, str] = NO_HOST_ENV) -> Iterator[WebProcess]:
     """Release phase (unless release=False), then the web dyno, up and answering on PORT."""
     work = Path(work)
     build_record(work)
@@ -241,13 +247,13 @@ def start_web(work: str | Path, config: dict[str, str] | None = None, port: int 
     if echo:
         describe_process_types(types)
     if release:
-        returncode, output = run_release(work, config, echo)
+        returncode, output = run_release(work, config, echo, host_env)
         if returncode != 0:
             raise LocalHerokuError(f"release phase failed with status {returncode}" + ("" if echo else f":\n{output}"))
     if "web" not in types:
         raise LocalHerokuError("no web process type in the Procfile or the buildpack defaults (Heroku: H14)")
     port = port or free_port()
-    with dyno(work, "web.1", types["web"][0], port, config, echo) as web_dyno:
+    with dyno(work, "web.1", types["web"][0], port, config, echo, host_env) as web_dyno:
         web = WebProcess(f"http://127.0.0.1:{port}/", port, web_dyno.process, web_dyno.lines)
         wait_until_up(web, timeout)
         yield web
@@ -255,14 +261,15 @@ def start_web(work: str | Path, config: dict[str, str] | None = None, port: int 
 
 @contextlib.contextmanager
 def start_all(work: Path, config: dict[str, str] | None = None, port: int | None = None,
-              release: bool = True, only: list[str] | None = None, echo: bool = True) -> Iterator[list[Dyno]]:
+              release: bool = True, only: list[str] | None = None, echo: bool = True,
+              host_env: Mapping[str, str] = NO_HOST_ENV) -> Iterator[list[Dyno]]:
     """`heroku local`: the release phase first (nothing starts if it fails), then one dyno of every
     other process type, web on PORT."""
     types = process_types(work)
     if echo:
         describe_process_types(types)
     if release:
-        returncode, output = run_release(work, config, echo)
+        returncode, output = run_release(work, config, echo, host_env)
         if returncode != 0:
             raise LocalHerokuError(f"release phase failed with status {returncode}: no process was started"
                                    + ("" if echo else f":\n{output}"))
@@ -273,7 +280,7 @@ def start_all(work: Path, config: dict[str, str] | None = None, port: int | None
         dynos = []
         for name in wanted:
             dyno_port = (port or free_port()) if name == "web" else free_port()
-            dynos.append(stack.enter_context(dyno(work, f"{name}.1", types[name][0], dyno_port, config, echo)))
+            dynos.append(stack.enter_context(dyno(work, f"{name}.1", types[name][0], dyno_port, config, echo, host_env)))
             if name == "web":
                 dynos[-1].port = dyno_port  # type: ignore[attr-defined]
         yield dynos

@@ -25,7 +25,7 @@ def choose(requested: str | None, host_env: Mapping[str, str], say: Callable[[st
     if requested == "sandbox":
         say("Runner: sandbox (bubblewrap), as RUNNER=sandbox asks")
         return SandboxRunner()
-    engine = find_engine(host_env.get("CONTAINER_ENGINE"))
+    engine = find_engine(host_env.get("CONTAINER_ENGINE"), host_env)
     if engine is not None:
         reason = "as RUNNER=container asks" if requested else "a working container engine was found"
         say(f"Runner: container ({engine.name}), {reason}")
@@ -40,7 +40,7 @@ def choose(requested: str | None, host_env: Mapping[str, str], say: Callable[[st
 def from_record(record: Mapping[str, object], host_env: Mapping[str, str]) -> Runner:
     """The runner a slug was built with, for its dynos."""
     if record.get("runner") == "container":
-        engine = find_engine(str(record.get("engine")))
+        engine = find_engine(str(record.get("engine")), host_env)
         if engine is None:
             raise LocalHerokuError(f"this slug was built with {record.get('engine')}, which no longer works here")
         return ContainerRunner(engine, host_env, images=(str(record["build_image"]), str(record["run_image"])))

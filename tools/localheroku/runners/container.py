@@ -49,7 +49,7 @@ def podman_conf_env(version_text: str) -> dict[str, str]:
     return {"CONTAINERS_CONF_OVERRIDE" if newer else "CONTAINERS_CONF": str(CONF)}
 
 
-def find_engine(override: str | None) -> Engine | None:
+def find_engine(override: str | None, host_env: Mapping[str, str]) -> Engine | None:
     """The first of CONTAINER_ENGINE, podman, docker that answers `info` (a docker client
     without a daemon does not)."""
     for name in [override] if override else ["podman", "docker"]:
@@ -60,7 +60,7 @@ def find_engine(override: str | None) -> Engine | None:
             version = subprocess.run([name, "--version"], capture_output=True, text=True).stdout
             env = podman_conf_env(version)
         try:
-            info = subprocess.run([name, "info"], capture_output=True, env={**os.environ, **env}, timeout=30)
+            info = subprocess.run([name, "info"], capture_output=True, env={**host_env, **env}, timeout=30)
         except subprocess.TimeoutExpired:
             continue
         if info.returncode == 0:
@@ -146,7 +146,7 @@ class ContainerRunner:
         self.user = user_args(engine.name, os.getuid(), os.getgid())
 
     def engine_env(self, config: Mapping[str, str] = {}) -> dict[str, str]:
-        return self.engine.run_env({**os.environ, **config})
+        return self.engine.run_env({**self.host_env, **config})
 
     def image_present(self, image: str) -> bool:
         argv = ([self.engine.name, "image", "exists", image] if Path(self.engine.name).name == "podman"
