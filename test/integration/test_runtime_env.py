@@ -107,8 +107,9 @@ def test_laptop_settings_warn_and_the_next_buildpack_sees_the_export(production_
     _, result = production_build
     app = copy_fixture("checks_app", tmp_path / "app")
     work = clone_work(result.work, tmp_path / "work")
-    box = lh.prepare_build(app, lh.REPO, work, "heroku-20", {"DJANGO_SETTINGS_MODULE": "site_config.unready"},
-                           lh.build_dir_path(None, False), True, None, host_env=os.environ)
+    box = lh.prepare_build(lh.BuildRequest.of(app, work, stack="heroku-20",
+                                              config={"DJANGO_SETTINGS_MODULE": "site_config.unready"},
+                                              host_env=os.environ))
     try:
         chain = (
             f'{lh.BUILDPACK_DIR}/bin/compile "$1" "$2" "$3" || exit $?; '

@@ -4,7 +4,8 @@ stack's image under podman/docker. The modules, in the order a build meets them:
 - cli: the command line (the only reader of os.environ); configstore: config vars and .env
 - stacks, images: the stacks and their (stand-in) images
 - runners/: where scripts run (sandbox.py, container.py behind runners/base.py), chosen in runners/__init__
-- appsource: what `git push` sends, .slugignore; builder: detect/compile/release of each buildpack
+- appsource: what `git push` sends, .slugignore; builder: a BuildRequest built phase by phase
+  (prepare, detect and compile of each buildpack, release, keep the slug and cache, record)
 - procfile: Procfile and bin/release YAML; dyno: one-off, release, web and all-types dynos
 - router: HTTPS terminated in front of web, as Heroku's router does
 The names below are the functions tests and tools call.
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 from localheroku.appsource import copy_app, copy_buildpack
 from localheroku.builder import (
+    BuildRequest,
     BuildResult,
     build,
     default_work,
     detect,
     prepare_build,
     recover_cache,
+    run_build,
     runtime_store,
     scratch_layout,
 )
@@ -50,11 +53,11 @@ from localheroku.runners.sandbox import (
 from localheroku.stacks import STACK_PYTHONS
 
 __all__ = [
-    "BUILDPACK_DIR", "CACHE_DIR", "ENV_DIR", "PATH", "REPO", "STACK_PYTHONS", "BuildResult", "HostLayout",
+    "BUILDPACK_DIR", "CACHE_DIR", "ENV_DIR", "PATH", "REPO", "STACK_PYTHONS", "BuildRequest", "BuildResult", "HostLayout",
     "LocalHerokuError", "WebProcess", "build", "build_dir_path", "build_env", "build_mounts", "copy_app",
     "copy_buildpack", "default_work", "detect", "dyno_command", "empty_file", "folder_size", "free_port",
     "probe_host", "run_mounts", "merge_process_types",
     "parse_config", "parse_dotenv", "parse_procfile", "parse_release_yaml", "prepare_build", "process_types", "read_env_dir",
-    "recover_cache", "release", "remove_tree", "run_env", "run_process", "runtime_store", "sandbox_argv",
+    "recover_cache", "release", "remove_tree", "run_build", "run_env", "run_process", "runtime_store", "sandbox_argv",
     "scratch_layout", "shown_types", "start_all", "start_web", "system_mounts", "write_env_dir",
 ]

@@ -23,7 +23,7 @@ import urllib.parse
 from pathlib import Path
 
 from localheroku import runners
-from localheroku.builder import build, default_work
+from localheroku.builder import BuildRequest, default_work, run_build
 from localheroku.configstore import ConfigStore, parse_assignments, parse_dotenv
 from localheroku.contract import REPO, LocalHerokuError
 from localheroku.dyno import WebProcess, build_record, fetch, run_process, start_all, wait_until_up
@@ -61,10 +61,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     buildpacks = split_buildpacks(args.buildpacks or os.environ.get("BUILDPACKS"))
     if buildpacks:
         say(f"Buildpacks, in order: {', '.join(buildpacks)}")
-    result = build(app, work, args.stack, store.all(), not args.no_network, args.build_dir_name, args.ci,
-                   args.buildpack, cache_in_place=args.cache_in_place, runner=runner, buildpacks=buildpacks,
-                   tarball=args.tarball, host_env=os.environ)
-    return result.returncode
+    request = BuildRequest.of(app, work, stack=args.stack, config=store.all(), network=not args.no_network,
+                              build_dir_name=args.build_dir_name, ci=args.ci,
+                              buildpacks=buildpacks or ([args.buildpack] if args.buildpack else None),
+                              cache_in_place=args.cache_in_place, tarball=args.tarball, host_env=os.environ)
+    return run_build(request, runner).returncode
 
 
 def dotenv_config(app: Path) -> dict[str, str]:

@@ -15,6 +15,8 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 CACHE_DIR = "/tmp/codon/tmp/cache"
 ENV_DIR = "/tmp/env"
 BUILDPACK_DIR = "/tmp/buildpack"
+# What a build records in WORK for the slug's dynos: the runner, its images, the stack.
+BUILD_RECORD = "build.json"
 FAKE_SOURCE_VERSION = "0123456789abcdef0123456789abcdef01234567"
 # Only what a machine needs to reach PyPI through a TLS-intercepting proxy; never PIP_*.
 PASSTHROUGH_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "PIP_CERT", "http_proxy",

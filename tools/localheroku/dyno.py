@@ -20,8 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from localheroku.builder import BUILD_RECORD
-from localheroku.contract import NO_HOST_ENV, LocalHerokuError, dyno_command, run_env
+from localheroku.contract import BUILD_RECORD, NO_HOST_ENV, LocalHerokuError, dyno_command, run_env
 from localheroku.files import read_env_dir, remove_tree
 from localheroku.procfile import merge_process_types, parse_procfile, parse_release_yaml
 from localheroku.runners import Invocation, Runner, from_record
