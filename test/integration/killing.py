@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Dict, List, Union
 
 import localheroku
+from localheroku.stacks import DEFAULT_STACK
 from integration.sandbox import REPO
 
 TOOLS = REPO / "tools"
@@ -66,7 +67,7 @@ def build_killed_when(app_dir: Union[str, Path], work: Union[str, Path], pattern
     argv = [sys.executable, "-u", "-m", "localheroku", "build", str(app_dir), "--work", str(work),
             "--cache-in-place", *cli_options(**build_options)]  # type: ignore[arg-type]
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(TOOLS), RUNNER="sandbox",
-               STACK="heroku-20")  # build()'s defaults
+               STACK=DEFAULT_STACK)  # build()'s defaults
     lines: List[str] = []
     # A session of its own: its process group holds localheroku, bwrap and the sandbox's processes.
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

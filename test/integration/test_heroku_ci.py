@@ -26,8 +26,7 @@ def ci_build(tutorial_build, tmp_path_factory):
     root = tmp_path_factory.mktemp("ci")
     app = copy_fixture("ci_django", root / "app")
     work = clone_work(tutorial.work, root / "work")
-    box = lh.prepare_build(lh.BuildRequest.of(app, work, stack="heroku-20", config=GREETING, ci=True,
-                                              host_env=os.environ))
+    box = lh.prepare_build(lh.BuildRequest.of(app, work, config=GREETING, ci=True, host_env=os.environ))
     try:
         compiled = subprocess.run(box.argv("test-compile", box.build_dir, lh.CACHE_DIR, lh.ENV_DIR),
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -107,8 +107,7 @@ def test_laptop_settings_warn_and_the_next_buildpack_sees_the_export(production_
     _, result = production_build
     app = copy_fixture("checks_app", tmp_path / "app")
     work = clone_work(result.work, tmp_path / "work")
-    box = lh.prepare_build(lh.BuildRequest.of(app, work, stack="heroku-20",
-                                              config={"DJANGO_SETTINGS_MODULE": "site_config.unready"},
+    box = lh.prepare_build(lh.BuildRequest.of(app, work, config={"DJANGO_SETTINGS_MODULE": "site_config.unready"},
                                               host_env=os.environ))
     try:
         chain = (

@@ -39,7 +39,7 @@ from localheroku.images import TAG_PREFIX
 from localheroku.procfile import parse_procfile, parse_release_yaml, shown_types
 from localheroku.runners import BuildLayout, Invocation, Runner
 from localheroku.runners.sandbox import SandboxRunner
-from localheroku.stacks import STACKS, Stack
+from localheroku.stacks import DEFAULT_STACK, STACKS, Stack
 
 @dataclasses.dataclass(frozen=True)
 class BuildRequest:
@@ -47,7 +47,7 @@ class BuildRequest:
     during the build; `BuildRequest.of` makes one from what a caller has at hand."""
     app: Path                          # resolved
     work: Path                         # slug/, cache/, env/, build.log ... (resolved)
-    stack: str = "heroku-20"
+    stack: str = DEFAULT_STACK
     config: Mapping[str, str] = dataclasses.field(default_factory=dict)  # the app's config vars, in ENV_DIR
     buildpacks: tuple[Path, ...] = (REPO,)                               # in order; the last one's release wins
     build_dir: str = dataclasses.field(default_factory=lambda: build_dir_path(None, False))
@@ -432,7 +432,7 @@ def write_tarball(work: Path, log: Log) -> None:
     log.say(f"Slug tarball: {size / 2**20:.1f} MB at {work / 'slug.tgz'}")
 
 
-def detect(app_dir: str | Path, stack: str = "heroku-20", buildpack: str | Path | None = None,
+def detect(app_dir: str | Path, stack: str = DEFAULT_STACK, buildpack: str | Path | None = None,
            runner: Runner | None = None, host_env: Mapping[str, str] = NO_HOST_ENV) -> tuple[int, str, str]:
     """Run only bin/detect in a build sandbox: (returncode, stdout, stderr)."""
     with tempfile.TemporaryDirectory() as work:

@@ -51,7 +51,7 @@ def build_record(work: Path) -> dict[str, object]:
         raise LocalHerokuError(f"no successful build at {work}{failed}: build the app first "
                                "(`localheroku build`, or `make build APP=...`)")
     if not record_file.is_file():
-        return {"runner": "sandbox", "stack": "heroku-20"}  # a slug from before build.json existed
+        return {"runner": "sandbox", "stack": "heroku-20"}  # a slug from before build.json: built on heroku-20 then
     return json.loads(record_file.read_text())
 
 
