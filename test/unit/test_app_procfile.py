@@ -65,7 +65,13 @@ def test_good_lines_raise_nothing(text):
     ("wbe: gunicorn mysite.wsgi\n", ["procfile::misspelled-type"]),
     ("wokrer: celery -A mysite worker\n", ["procfile::misspelled-type"]),
     ("web: gunicron mysite.wsgi\n", ["procfile::missing-program"]),
-    ("web: ./bin/missing\n", ["procfile::missing-program"]),
+    ("web: ./start.sh\n", ["procfile::missing-program"]),
+    # What a later step may provide: a file a post-build step writes into bin/, Node's programs.
+    ("web: ./bin/missing\n", ["procfile::written-later"]),
+    ("web: cd bin && ./server\n", ["procfile::written-later"]),
+    ("web: node server.js\n", ["procfile::later-buildpack"]),
+    ("worker: npm run worker\n", ["procfile::later-buildpack"]),
+    ("worker: exec yarn start\n", ["procfile::later-buildpack"]),
     ("release: ./scripts/run.sh\n", ["procfile::not-executable"]),
     ("web: gunicorn mysite.wsgi:aplication\n", ["procfile::missing-application"]),
     ("web: gunicorn nosuch.wsgi\n", ["procfile::missing-application"]),
@@ -87,6 +93,32 @@ def test_an_unknown_program_without_a_near_name_says_to_add_its_package():
     (finding,) = procfile.check("worker: rqworker default\n", LOOKUP)
     assert finding.title == "Procfile line 1 runs `rqworker`, which is not installed."
     assert "1. Add the package that provides `rqworker` to requirements.txt," in finding.body
+
+
+def test_a_node_program_names_the_node_buildpack_not_a_python_package():
+    (finding,) = procfile.check("web: node server.js\n", LOOKUP)
+    assert finding.title == "Procfile line 1 runs `node`, which another buildpack installs."
+    assert "heroku buildpacks:add --index 1 heroku/nodejs" in finding.body
+    assert "requirements.txt" not in finding.body and "not installed" not in finding.title
+
+
+def test_a_program_in_bin_says_a_later_step_may_write_it():
+    (finding,) = procfile.check("web: bin/server --port $PORT\n", LOOKUP)
+    assert finding.title == "Procfile line 1 runs `bin/server`, which is not in the app yet."
+    assert "bin/post_compile" in finding.body and "There is no file bin/server in the app so far." in finding.body
+
+
+def test_node_programs_count_only_where_a_buildpack_puts_them(tmp_path):
+    """The stack's /usr/bin may have a node (this machine's does); Heroku's has none."""
+    python_home = tmp_path / ".heroku" / "python"
+    (python_home / "bin").mkdir(parents=True)
+    lookup = procfile.filesystem_lookup(tmp_path, python_home)
+    assert lookup.command_exists("sh")  # the stack's programs count
+    assert not lookup.command_exists("node")
+    node = tmp_path / ".heroku" / "node" / "bin" / "node"
+    node.parent.mkdir(parents=True)
+    node.write_text("#!/bin/sh\n")
+    assert procfile.filesystem_lookup(tmp_path, python_home).command_exists("node")
 
 
 def test_a_missing_module_says_where_it_looked():

@@ -313,3 +313,26 @@ def test_app_modules(shop):
 def test_the_settings_error_location_is_in_the_app_not_in_os(shop):
     app = project.find(make_ctx(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_env_var"}), INSTALLED)
     assert app.settings_error == {"type": "KeyError", "location": {"file": "shop/settings_env_var.py", "line": 6}}
+
+
+@pytest.mark.parametrize("package_json, node_fix", [
+    ('{"scripts": {"build": "vite build"}}', True),
+    ('{"scripts": {"dev": "vite"}}', False),  # no asset build: nothing to say about Node
+])
+def test_a_missing_built_file_names_the_node_buildpack_when_package_json_builds(shop, capsys, package_json, node_fix):
+    (shop / "package.json").write_text(package_json)
+    with pytest.raises(CollectstaticError) as raised:
+        run_collectstatic(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_manifest_missing"},
+                          {"PATH": "/usr/local/bin:/usr/bin:/bin"})
+    assert raised.value.reason == "collectstatic::manifest-missing-file"
+    assert ("   heroku buildpacks:add --index 1 heroku/nodejs" in raised.value.body) is node_fix
+    warned = "Warning: package.json has a build script, but Node.js is not installed." in capsys.readouterr().err
+    assert warned is node_fix
+
+
+def test_other_failures_of_an_app_with_a_build_script_do_not_blame_node(shop):
+    (shop / "package.json").write_text('{"scripts": {"build": "vite build"}}')
+    with pytest.raises(CollectstaticError) as raised:
+        run_collectstatic(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_env_var"})
+    assert raised.value.reason == "collectstatic::env-var-missing"
+    assert "heroku/nodejs" not in raised.value.body

@@ -3,7 +3,8 @@
 Heroku reads `<type>: <command>` lines from the Procfile at the root of the slug
 and silently ignores every other line. The checks here catch what would only
 show at run time: a line without its colon, a misspelled `web`/`release`, a
-program that is not installed, a WSGI/ASGI application that does not exist.
+program that is not installed (or that only a later step provides: Node's, or a
+file under bin/ a post-build step writes), a WSGI/ASGI application that does not exist.
 The decisions are pure functions over the text and a Lookup (what is installed,
 which files exist), so they are table tested; every finding quotes the line
 and says the fix. What is quoted is bounded: a huge Procfile makes a short log.
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from buildpack import output
+from buildpack import commands, output
 from buildpack.errors import DOCS_PROCFILE
+from buildpack.source import node_assets
 from buildpack.source_files import refuse_link_outside
 
 PROCFILE = "Procfile"
@@ -313,6 +315,8 @@ def check_program(number: int, line: str, invocation: _Invocation, lookup: Looku
         relative = program[len("/app/"):] if program.startswith("/app/") else _join(invocation.cwd, program)
         if lookup.path_exists(relative):
             return None if lookup.path_executable(relative) else _not_executable(number, line, program, relative)
+        if relative.startswith("bin/"):
+            return _written_later(number, line, program, relative)
         return Finding(
             "procfile::missing-program",
             f"Procfile line {number} runs `{program}`, which is not in the app.",
@@ -323,6 +327,8 @@ def check_program(number: int, line: str, invocation: _Invocation, lookup: Looku
         )
     if lookup.command_exists(program):
         return None
+    if program in node_assets.NODE_PROGRAMS:
+        return _from_node_buildpack(number, line, program)
     close = difflib.get_close_matches(program, list(lookup.installed_commands), n=1, cutoff=0.75)
     fix = (f"1. Did you mean `{close[0]}`? It is installed: write\n       {quote(line.replace(program, close[0], 1))}\n"
            f"2. Or add the package that provides `{program}` to requirements.txt."
@@ -335,6 +341,32 @@ def check_program(number: int, line: str, invocation: _Invocation, lookup: Looku
         _block(number, line) + f"No package installed in the app provides a `{program}` command, and\n"
         "the stack has no program of that name, so this process would crash\n"
         "as soon as it starts.\n\nTo fix it:\n" + fix,
+    )
+
+
+def _from_node_buildpack(number: int, line: str, program: str) -> Finding:
+    return Finding(
+        "procfile::later-buildpack",
+        f"Procfile line {number} runs `{program}`, which another buildpack installs.",
+        _block(number, line) + f"`{program}` comes with Node.js, which this buildpack does not install,\n"
+        "and no buildpack before it installed it. If the app's buildpacks\n"
+        f"include {node_assets.NODE_BUILDPACK} (after this one), nothing to do; otherwise\n"
+        "this process would crash as soon as it starts.\n\n"
+        "To fix it: add the Node.js buildpack, then deploy again:\n"
+        f"   {node_assets.NODE_BUILDPACK_FIX}",
+    )
+
+
+def _written_later(number: int, line: str, program: str, relative: str) -> Finding:
+    return Finding(
+        "procfile::written-later",
+        f"Procfile line {number} runs `{program}`, which is not in the app yet.",
+        _block(number, line) + f"There is no file {relative} in the app so far. If a later step\n"
+        "writes it (the app's bin/post_compile, or a buildpack after this one\n"
+        "that builds a binary into bin/), nothing to do; otherwise this process\n"
+        "would crash as soon as it starts.\n\n"
+        "To fix it: commit the file (check that .gitignore does not leave it\n"
+        "out), or correct the path: it is relative to the root of the app.",
     )
 
 
@@ -509,7 +541,7 @@ def shown_findings(findings: List[Finding]) -> Tuple[List[Finding], int]:
 # --- the slug as it is: what the checks look up (the only file reads besides read()) -------------
 
 MODULE_READ_LIMIT = 1024 * 1024
-STACK_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+STACK_PATH = tuple(commands.STACK_PATH.split(":"))
 
 
 def filesystem_lookup(build_dir: Path, python_home: Path) -> Lookup:
@@ -519,11 +551,14 @@ def filesystem_lookup(build_dir: Path, python_home: Path) -> Lookup:
     installed = sorted(_names(python_bin))
     program_dirs = [python_bin, build_dir / "bin", build_dir / "node_modules" / ".bin"]
     program_dirs += sorted((build_dir / ".heroku").glob("*/bin"))
+    app_dirs = list(program_dirs)
     program_dirs += [Path(directory) for directory in STACK_PATH]
     site_packages = sorted((python_home / "lib").glob("python*/site-packages"))
 
     def command_exists(name: str) -> bool:
-        return any((directory / name).is_file() for directory in program_dirs)
+        # Node's programs are not in Heroku's stack images: only a buildpack installs them.
+        dirs = app_dirs if name in node_assets.NODE_PROGRAMS else program_dirs
+        return any((directory / name).is_file() for directory in dirs)
 
     def path_exists(relative: str) -> bool:
         return (build_dir / relative).exists()

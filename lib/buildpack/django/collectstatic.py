@@ -16,9 +16,12 @@ from buildpack.context import Context, is_enabled
 from buildpack.django import collectstatic_failures, process, project
 from buildpack.django.project import DjangoApp, without_build_dir
 from buildpack.errors import DOCS_STATIC_ASSETS, CollectstaticError
+from buildpack.source import node_assets
 
 
 def collectstatic(ctx: Context, app: DjangoApp) -> None:
+    # Assets built by Node are collected here: say now when nothing will build them.
+    node_assets.warn_if_unbuilt(ctx.build_dir, ctx.environ.get("PATH", ""))
     disabled = ctx.setting("DISABLE_COLLECTSTATIC")
     if is_enabled(disabled):
         output.step(f"Skipping collectstatic (DISABLE_COLLECTSTATIC is set to '{(disabled or '').strip()}')")
@@ -75,6 +78,9 @@ def collectstatic_error(ctx: Context, app: DjangoApp, tail: List[str], returncod
         returncode=returncode,
     )
     body = failure.body
+    script = node_assets.read_build_script(ctx.build_dir)
+    if script is not None and node_assets.missing_built_file(failure.reason, tail):
+        body += node_assets.collectstatic_advice(script, node_assets.node_installed(ctx.build_dir, ctx.environ.get("PATH", "")))
     other = project.web_settings_default(app)
     if other is not None:
         # cookiecutter-django's split: the build failed on the local settings manage.py chose.
