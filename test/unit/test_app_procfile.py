@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from buildpack.app import procfile
+from buildpack.app import procfile, slug_lookup
 
 WSGI = "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"
 MODULES = {"mysite.wsgi": WSGI, "backend/mysite.wsgi": WSGI, "mysite.asgi": "application = 1\n",
@@ -18,7 +18,7 @@ def module_source(module, dirs):
     return False, None
 
 
-LOOKUP = procfile.Lookup(
+LOOKUP = slug_lookup.Lookup(
     command_exists=lambda name: name in {"gunicorn", "uvicorn", "python", "bash", "celery", "newrelic-admin"},
     path_exists=lambda path: path in {"bin/start-web", "scripts/run.sh"},
     module_source=module_source,
@@ -108,19 +108,6 @@ def test_a_program_in_bin_says_a_later_step_may_write_it():
     assert "bin/post_compile" in finding.body and "There is no file bin/server in the app so far." in finding.body
 
 
-def test_node_programs_count_only_where_a_buildpack_puts_them(tmp_path):
-    """The stack's /usr/bin may have a node (this machine's does); Heroku's has none."""
-    python_home = tmp_path / ".heroku" / "python"
-    (python_home / "bin").mkdir(parents=True)
-    lookup = procfile.filesystem_lookup(tmp_path, python_home)
-    assert lookup.command_exists("sh")  # the stack's programs count
-    assert not lookup.command_exists("node")
-    node = tmp_path / ".heroku" / "node" / "bin" / "node"
-    node.parent.mkdir(parents=True)
-    node.write_text("#!/bin/sh\n")
-    assert procfile.filesystem_lookup(tmp_path, python_home).command_exists("node")
-
-
 def test_a_missing_module_says_where_it_looked():
     (finding,) = procfile.check("web: gunicorn --chdir src mysite.wsgi\n", LOOKUP)
     assert finding.title == "Procfile line 1 names a module that does not exist: mysite.wsgi."
@@ -193,7 +180,7 @@ def test_a_script_committed_without_its_execute_bit_is_found_on_disk(tmp_path):
     script = tmp_path / "bin" / "release.sh"
     script.write_text("#!/bin/sh\npython manage.py migrate\n")
     script.chmod(0o644)
-    lookup = procfile.filesystem_lookup(tmp_path, tmp_path / ".heroku" / "python")
+    lookup = slug_lookup.filesystem_lookup(tmp_path, tmp_path / ".heroku" / "python")
     found = procfile.check("release: ./bin/release.sh\n", lookup)
     assert [finding.slug for finding in found] == ["procfile::not-executable"]
     assert "git update-index --chmod=+x bin/release.sh" in found[0].body

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List
 
-from buildpack.source_files import app_file
+from buildpack.source.app_files import app_file
 from buildpack.context import Context
 from buildpack.dependencies import pip_compile, requirements
 from buildpack.errors import DependenciesError

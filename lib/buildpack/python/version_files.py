@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from buildpack.source_files import refuse_link_outside
+from buildpack.source.app_files import refuse_link_outside
 from buildpack.errors import PythonVersionError
 from buildpack.python import project_files
 from buildpack.python.project_files import ToolRequest

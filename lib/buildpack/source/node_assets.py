@@ -17,7 +17,7 @@ from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 from buildpack import commands, output
 from buildpack.errors import SourceTreeError
-from buildpack.source_files import app_file
+from buildpack.source.app_files import app_file
 
 PACKAGE_JSON = "package.json"
 READ_LIMIT = 1024 * 1024  # bytes: a package.json is a few KB
