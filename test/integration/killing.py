@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Dict, List, Union
 
 import localheroku
-from integration.sandbox import REPO
+from integration.local_platform import REPO
 
 TOOLS = REPO / "tools"
 

@@ -8,7 +8,7 @@ cache (the fixture has its requirements), so neither runs an installer.
 from __future__ import annotations
 
 from integration.conftest import FIXTURES, assert_clean_failure, clone_work, copy_fixture
-from integration.sandbox import REPO, build
+from integration.local_platform import REPO, build
 
 NODE_FIX = "   heroku buildpacks:add --index 1 heroku/nodejs"
 

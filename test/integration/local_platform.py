@@ -1,7 +1,7 @@
 """Local Heroku for integration tests: build, detect and run slugs as plain function calls.
 
 A thin re-export of the tools/localheroku package (the local platform), so a test can say
-`from sandbox import build, start_web` or `from integration.sandbox import ...`.
+`from sandbox import build, start_web` or `from integration.local_platform import ...`.
 """
 from __future__ import annotations
 
