@@ -10,12 +10,12 @@ import time
 from typing import List, Mapping
 
 from buildpack import build_env, cache, output
-from buildpack.app import procfile, processes, profile, slug
+from buildpack.app import processes, procfile, profile, slug
 from buildpack.cache import Action
 from buildpack.context import Context
-from buildpack.errors import DOCS_STACKS
 from buildpack.dependencies import bytecode, environment, selection, tools
 from buildpack.django import collectstatic, project, settings_advice
+from buildpack.errors import DOCS_STACKS
 from buildpack.python import runtime, runtime_store, stacks, versions
 from buildpack.source import committed_environments, hooks
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import subprocess
 
-import localheroku as lh
 import pytest
 
+import localheroku as lh
 from buildpack.app import profile
 from integration.conftest import clone_work, copy_fixture
 

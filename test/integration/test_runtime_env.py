@@ -10,9 +10,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import localheroku as lh
 import pytest
 
+import localheroku as lh
 from integration.conftest import FIXTURES, clone_work, copy_fixture
 from integration.local_platform import build
 

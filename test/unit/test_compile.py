@@ -10,7 +10,7 @@ import pytest
 
 from buildpack import build_env, cache
 from buildpack import compile as compile_step
-from buildpack.app import procfile, processes, profile, slug
+from buildpack.app import processes, procfile, profile, slug
 from buildpack.cache import Action, Decision
 from buildpack.dependencies import environment, selection, tools
 from buildpack.django import collectstatic, project, settings_advice

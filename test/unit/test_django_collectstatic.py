@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from buildpack import output
-from buildpack.django import collectstatic, project
 from buildpack.context import Context
+from buildpack.django import collectstatic, project
 from buildpack.errors import CollectstaticError
 
 REPO = Path(__file__).resolve().parents[2]

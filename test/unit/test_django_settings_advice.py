@@ -19,10 +19,10 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from buildpack import commands, output
+from buildpack.context import Context
 from buildpack.django import process
 from buildpack.django import project as django_step
 from buildpack.django import settings_advice as advice
-from buildpack.context import Context
 
 REPO = Path(__file__).resolve().parents[2]
 

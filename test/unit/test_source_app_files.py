@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from buildpack.source import app_files
 from buildpack.errors import SourceTreeError
+from buildpack.source import app_files
 
 
 @pytest.fixture

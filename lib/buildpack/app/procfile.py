@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Tuple
 
 from buildpack import output
 from buildpack.app import wsgi_target
-from buildpack.app.slug_lookup import Lookup, filesystem_lookup
 from buildpack.app.shell_command import SHELL_WORDS, Invocation, invocations, join_path
+from buildpack.app.slug_lookup import Lookup, filesystem_lookup
 from buildpack.errors import DOCS_PROCFILE
 from buildpack.source import node_assets
 from buildpack.source.app_files import refuse_link_outside

@@ -16,10 +16,8 @@ from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
 
 from buildpack import commands, output, version_numbers
 from buildpack.context import Context
-from buildpack.errors import DOCS_STATIC_ASSETS
 from buildpack.django import project
-from buildpack.errors import StepTimeoutError
-
+from buildpack.errors import DOCS_STATIC_ASSETS, StepTimeoutError
 
 # Hosts that only ever match a request made on the machine itself.
 LOCAL_HOSTS = frozenset({"", "localhost", ".localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"})
