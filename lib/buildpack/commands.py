@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import IO, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from buildpack import output
 
@@ -181,18 +181,6 @@ def capture_stdout(argv: Sequence[str], env: Mapping[str, str], cwd: Optional[Pa
         list(argv), cwd=str(cwd) if cwd else None, env=dict(env), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
     )
-
-
-def last_json_object(stdout: str) -> Optional[Dict[str, Any]]:
-    """The JSON object a probe script prints on its last `{` line (the app's code may print before it)."""
-    for line in reversed(stdout.splitlines()):
-        if line.startswith("{"):
-            try:
-                value = json.loads(line)
-            except ValueError:
-                return None
-            return value if isinstance(value, dict) else None
-    return None
 
 
 def copy_tree(source: Path, destination: Path, hardlink: bool = False) -> None:

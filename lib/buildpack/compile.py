@@ -10,13 +10,14 @@ import time
 from typing import List, Mapping
 
 from buildpack import build_env, cache, output
-from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
+from buildpack.app import processes, procfile, profile, slug
 from buildpack.cache import Action
 from buildpack.context import Context
-from buildpack.errors import DOCS_STACKS
 from buildpack.dependencies import bytecode, environment, selection, tools
 from buildpack.django import collectstatic, project, settings_advice
+from buildpack.errors import DOCS_STACKS
 from buildpack.python import runtime, runtime_store, stacks, versions
+from buildpack.source import committed_environments, hooks
 
 
 def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") -> int:
@@ -29,7 +30,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     stack_warning = stacks.check_stack(ctx.stack)
     if stack_warning:
         output.warning(*stack_warning, docs=DOCS_STACKS)
-    source_tree.refuse_committed_environments(ctx.build_dir)
+    committed_environments.refuse(ctx.build_dir)
     hooks.run_hook(ctx, "pre_compile")
 
     build_cache = cache.BuildCache(ctx.cache_dir)

@@ -99,10 +99,6 @@ def scan_config_vars(env_dir: Optional[Path]) -> Tuple[Dict[str, str], List[Tupl
     return values, skipped
 
 
-def read_config_vars(env_dir: Optional[Path]) -> Dict[str, str]:
-    return scan_config_vars(env_dir)[0]
-
-
 def _arg(argv: List[str], position: int) -> Optional[str]:
     return argv[position] if len(argv) > position else None
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.sandbox import REPO, build
+from integration.local_platform import REPO, build
 
 FIXTURES = REPO / "test" / "fixtures"
 

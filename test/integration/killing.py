@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Dict, List, Union
 
 import localheroku
+from integration.local_platform import REPO
 from localheroku.stacks import DEFAULT_STACK
-from integration.sandbox import REPO
 
 TOOLS = REPO / "tools"
 

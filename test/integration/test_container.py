@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from integration.conftest import copy_fixture
-from integration.sandbox import build, release, run_process, start_web
+from integration.local_platform import build, release, run_process, start_web
 from integration.test_django_postgres import DB_PASSWORD, DB_USER, Postgres, free_port
 from localheroku.contract import SOURCE_RUNTIMES
 from localheroku.router import route

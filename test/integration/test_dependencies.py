@@ -23,7 +23,7 @@ import pytest
 
 from integration.conftest import assert_clean_failure, clone_work, copy_fixture
 from integration.killing import build_killed_when
-from integration.sandbox import BuildResult, build, run_process
+from integration.local_platform import BuildResult, build, run_process
 
 SYNC_STEP = "-----> Updating the cached environment since: the requirements changed"
 REUSE_STEP = "-----> Reusing the cached environment (requirements unchanged)"

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from integration.conftest import assert_clean_failure, clone_work, copy_fixture
-from integration.sandbox import build
+from integration.local_platform import build
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,19 @@ def test_each_failure_is_explained_with_the_relevant_tail(shop, settings_module,
     assert_clean_failure(result, *phrases)
     assert "importlib._bootstrap" not in result.output  # the tail, not the wall
     assert "site-packages" not in result.output
+
+
+def test_a_misspelt_settings_module_is_diagnosed(shop):
+    """Issue 20.1: the classifier reads Django's output unmasked (it used to see "No module
+    named '****'" and fall back to the generic "collectstatic failed.")."""
+    result = build_case(shop, DJANGO_SETTINGS_MODULE="shop.settings_typo")
+    assert_clean_failure(
+        result,
+        "Error: collectstatic failed: the settings module 'shop.settings_typo' does not exist.",
+        "ModuleNotFoundError: No module named 'shop.settings_typo'",
+        "heroku config:get DJANGO_SETTINGS_MODULE",
+    )
+    assert "Error: collectstatic failed.\n" not in result.output
 
 
 def test_no_staticfiles_app_is_skipped_with_a_note(shop):

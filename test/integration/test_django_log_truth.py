@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from integration.conftest import assert_clean_failure, clone_work, copy_fixture
-from integration.sandbox import build
+from integration.local_platform import build
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from integration.conftest import clone_work, copy_fixture
-from integration.sandbox import build, release, run_process, start_web
+from integration.local_platform import build, release, run_process, start_web
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 DB_USER, DB_PASSWORD, DB_NAME = "portfolio", "pg-test-password-3d1c", "portfolio"

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from integration.conftest import clone_work, copy_fixture
-from integration.sandbox import build, release, start_web
+from integration.local_platform import build, release, start_web
 
 
 def build_over_tutorial(fixture, tutorial_build, tmp_path_factory):

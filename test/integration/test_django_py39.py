@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import urllib.request
 
-from integration.sandbox import start_web
+from integration.local_platform import start_web
 
 
 def test_python39_gunicorn20_app_without_procfile_serves_its_admin(py39_build):

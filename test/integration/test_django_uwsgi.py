@@ -10,7 +10,7 @@ from __future__ import annotations
 import urllib.request
 
 from integration.conftest import clone_work, copy_fixture
-from integration.sandbox import build, start_web
+from integration.local_platform import build, start_web
 
 
 def test_uwsgi_built_here_finds_its_python_at_app_through_virtual_env(tutorial_build, tmp_path):

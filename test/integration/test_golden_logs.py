@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from integration.conftest import clone_work, copy_fixture
-from integration.sandbox import REPO, build
+from integration.local_platform import REPO, build
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import subprocess
 
-import localheroku as lh
 import pytest
 
+import localheroku as lh
 from buildpack.app import profile
 from integration.conftest import clone_work, copy_fixture
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from integration.sandbox import REPO
+from integration.local_platform import REPO
 
 SECRET = "sk_live_0123456789abcdef-never-printed"
 

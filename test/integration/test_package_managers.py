@@ -16,7 +16,7 @@ from typing import Dict, Set
 import pytest
 
 from integration.conftest import FIXTURES, assert_clean_failure, clone_work, copy_fixture
-from integration.sandbox import BuildResult, build, release, run_process, start_web
+from integration.local_platform import BuildResult, build, release, run_process, start_web
 from integration.test_django_postgres import postgres  # noqa: F401 - the module-scoped server fixture
 
 REUSE_STEP = "-----> Reusing the cached environment (requirements unchanged)"

@@ -8,7 +8,7 @@ here is the tutorial app over a copy of the session's warm cache (no pip).
 from __future__ import annotations
 
 from integration.conftest import clone_work, copy_fixture
-from integration.sandbox import build
+from integration.local_platform import build
 
 TUTORIAL_WEB = "gunicorn portfolio.wsgi:application --bind 0.0.0.0:$PORT"
 MIGRATE = "python manage.py migrate --noinput"

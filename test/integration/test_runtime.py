@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from integration.conftest import assert_clean_failure, copy_fixture
-from integration.sandbox import REPO, build, start_web
+from integration.local_platform import REPO, build, start_web
 
 STORE = REPO / ".runtimes"
 

@@ -11,11 +11,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import localheroku as lh
 import pytest
 
+import localheroku as lh
 from integration.conftest import FIXTURES, clone_work, copy_fixture
-from integration.sandbox import build
+from integration.local_platform import build
 
 SECRET_KEY = "pr0duct10n-k3y-" + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"
 MB = 1024 * 1024

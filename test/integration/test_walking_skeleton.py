@@ -7,7 +7,7 @@ import urllib.request
 import yaml
 
 from integration.conftest import assert_clean_failure, copy_fixture
-from integration.sandbox import build, run_process, start_web
+from integration.local_platform import build, run_process, start_web
 
 
 def test_cold_build_says_what_it_did(tutorial_build):

@@ -12,7 +12,7 @@ import tarfile
 
 import pytest
 
-from reliability.archives import member, many_members_gz, tar_gz, write_store, zstd_bomb
+from reliability.archives import many_members_gz, member, tar_gz, write_store, zstd_bomb
 from reliability.harness import assert_clean, make_app, run_build
 
 SYM, LNK, DIR, REG = tarfile.SYMTYPE, tarfile.LNKTYPE, tarfile.DIRTYPE, tarfile.REGTYPE

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import localheroku
 from buildpack import archive, cache, context, output
-from buildpack.app import procfile, processes
+from buildpack.app import processes, procfile
 from buildpack.dependencies import requirements
 from buildpack.errors import ArchiveError, PythonVersionError
 from buildpack.python import version_files

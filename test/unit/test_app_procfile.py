@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from buildpack.app import procfile
+from buildpack.app import procfile, slug_lookup
 
 WSGI = "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"
 MODULES = {"mysite.wsgi": WSGI, "backend/mysite.wsgi": WSGI, "mysite.asgi": "application = 1\n",
@@ -18,7 +18,7 @@ def module_source(module, dirs):
     return False, None
 
 
-LOOKUP = procfile.Lookup(
+LOOKUP = slug_lookup.Lookup(
     command_exists=lambda name: name in {"gunicorn", "uvicorn", "python", "bash", "celery", "newrelic-admin"},
     path_exists=lambda path: path in {"bin/start-web", "scripts/run.sh"},
     module_source=module_source,
@@ -65,7 +65,13 @@ def test_good_lines_raise_nothing(text):
     ("wbe: gunicorn mysite.wsgi\n", ["procfile::misspelled-type"]),
     ("wokrer: celery -A mysite worker\n", ["procfile::misspelled-type"]),
     ("web: gunicron mysite.wsgi\n", ["procfile::missing-program"]),
-    ("web: ./bin/missing\n", ["procfile::missing-program"]),
+    ("web: ./start.sh\n", ["procfile::missing-program"]),
+    # What a later step may provide: a file a post-build step writes into bin/, Node's programs.
+    ("web: ./bin/missing\n", ["procfile::written-later"]),
+    ("web: cd bin && ./server\n", ["procfile::written-later"]),
+    ("web: node server.js\n", ["procfile::later-buildpack"]),
+    ("worker: npm run worker\n", ["procfile::later-buildpack"]),
+    ("worker: exec yarn start\n", ["procfile::later-buildpack"]),
     ("release: ./scripts/run.sh\n", ["procfile::not-executable"]),
     ("web: gunicorn mysite.wsgi:aplication\n", ["procfile::missing-application"]),
     ("web: gunicorn nosuch.wsgi\n", ["procfile::missing-application"]),
@@ -87,6 +93,19 @@ def test_an_unknown_program_without_a_near_name_says_to_add_its_package():
     (finding,) = procfile.check("worker: rqworker default\n", LOOKUP)
     assert finding.title == "Procfile line 1 runs `rqworker`, which is not installed."
     assert "1. Add the package that provides `rqworker` to requirements.txt," in finding.body
+
+
+def test_a_node_program_names_the_node_buildpack_not_a_python_package():
+    (finding,) = procfile.check("web: node server.js\n", LOOKUP)
+    assert finding.title == "Procfile line 1 runs `node`, which another buildpack installs."
+    assert "heroku buildpacks:add --index 1 heroku/nodejs" in finding.body
+    assert "requirements.txt" not in finding.body and "not installed" not in finding.title
+
+
+def test_a_program_in_bin_says_a_later_step_may_write_it():
+    (finding,) = procfile.check("web: bin/server --port $PORT\n", LOOKUP)
+    assert finding.title == "Procfile line 1 runs `bin/server`, which is not in the app yet."
+    assert "bin/post_compile" in finding.body and "There is no file bin/server in the app so far." in finding.body
 
 
 def test_a_missing_module_says_where_it_looked():
@@ -161,7 +180,7 @@ def test_a_script_committed_without_its_execute_bit_is_found_on_disk(tmp_path):
     script = tmp_path / "bin" / "release.sh"
     script.write_text("#!/bin/sh\npython manage.py migrate\n")
     script.chmod(0o644)
-    lookup = procfile.filesystem_lookup(tmp_path, tmp_path / ".heroku" / "python")
+    lookup = slug_lookup.filesystem_lookup(tmp_path, tmp_path / ".heroku" / "python")
     found = procfile.check("release: ./bin/release.sh\n", lookup)
     assert [finding.slug for finding in found] == ["procfile::not-executable"]
     assert "git update-index --chmod=+x bin/release.sh" in found[0].body

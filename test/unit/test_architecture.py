@@ -1,8 +1,8 @@
 """The shape of lib/buildpack, checked from its source so that it stays as the folders say.
 
 - No import cycle.
-- The folders are the stages of a build, in order: python/, dependencies/,
-  django/, app/. A stage imports the shared plumbing (the top-level modules),
+- The folders are the stages of a build, in order: source/, python/,
+  dependencies/, django/, app/. A stage imports the shared plumbing (the top-level modules),
   its own folder and earlier stages, never a later one.
 - The plumbing imports only plumbing; nothing imports an entry module.
 - Only `commands` runs subprocesses, only `cli` reads os.environ, only `output`
@@ -23,7 +23,7 @@ from typing import Dict, List, Set
 import buildpack
 
 LIB = Path(buildpack.__file__).resolve().parent
-STAGES = ["python", "dependencies", "django", "app"]
+STAGES = ["source", "python", "dependencies", "django", "app"]
 ENTRY_MODULES = {"cli", "compile", "detect", "release", "heroku_ci"}
 TERMINAL_WRITERS = {"output", "detect", "release"}
 

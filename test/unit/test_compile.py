@@ -10,11 +10,12 @@ import pytest
 
 from buildpack import build_env, cache
 from buildpack import compile as compile_step
-from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
+from buildpack.app import processes, procfile, profile, slug
 from buildpack.cache import Action, Decision
 from buildpack.dependencies import environment, selection, tools
 from buildpack.django import collectstatic, project, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
+from buildpack.source import committed_environments, hooks
 
 
 class Recorder:
@@ -101,7 +102,7 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     store = SimpleNamespace(available_versions=lambda stack, arch: ["3.12.1"],
                             archive_for=lambda version, stack, arch: SimpleNamespace(identity="sha-x", version=version))
     recorder.patch(stacks, "check_stack")
-    recorder.patch(source_tree, "refuse_committed_environments")
+    recorder.patch(committed_environments, "refuse")
     recorder.patch(hooks, "run_hook", result=False)
     monkeypatch.setattr(hooks, "exists", lambda ctx, name: False)
     monkeypatch.setattr(cache, "BuildCache", fake_cache(recorder))
@@ -133,8 +134,8 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
 
 BEFORE_INSTALL = [
     "python.stacks.check_stack",
-    "app.source_tree.refuse_committed_environments",
-    "app.hooks.run_hook:pre_compile",
+    "source.committed_environments.refuse",
+    "source.hooks.run_hook:pre_compile",
     "cache.BuildCache",
     "cache.load",
     "python.runtime_store.open_store_or_cached",
@@ -168,7 +169,7 @@ SLUG_STEPS = [
     "app.processes.write_procfile",
     "app.processes.announce",
     "app.profile.write",
-    "app.hooks.run_hook:post_compile",
+    "source.hooks.run_hook:post_compile",
 ]
 
 
@@ -217,7 +218,7 @@ def test_with_a_post_compile_hook_the_cache_is_saved_after_it(monkeypatch, tmp_p
     monkeypatch.setattr(hooks, "exists", lambda ctx, name: name == "post_compile")
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
     assert not [call for call in recorder.calls if call.startswith("cache.start_save")]
-    assert recorder.calls[-4:] == ["app.hooks.run_hook:post_compile", "cache.save:['django', 'gunicorn']",
+    assert recorder.calls[-4:] == ["source.hooks.run_hook:post_compile", "cache.save:['django', 'gunicorn']",
                                    "cache.close", "app.slug.finish"]
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from buildpack import context
-from buildpack.context import Context, is_enabled, read_config_vars
+from buildpack.context import Context, is_enabled, scan_config_vars
 
 
 def make_context(tmp_path, environ=None, config=None):
@@ -47,8 +47,8 @@ def test_switches(value, enabled):
 
 
 def test_missing_env_dir_means_no_config_vars(tmp_path):
-    assert read_config_vars(tmp_path / "nope") == {}
-    assert read_config_vars(None) == {}
+    assert scan_config_vars(tmp_path / "nope") == ({}, [])
+    assert scan_config_vars(None) == ({}, [])
 
 
 def test_paths(tmp_path):

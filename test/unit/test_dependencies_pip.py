@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 from buildpack import commands
+from buildpack.context import Context
 from buildpack.dependencies import environment, manager, tool_versions
 from buildpack.dependencies import pip as dependencies
 from buildpack.errors import DependenciesError
-from buildpack.context import Context
 
 INSPECT = Path(environment.INSPECT_SCRIPT)
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from buildpack.django import collectstatic, project
+from buildpack import output
 from buildpack.context import Context
+from buildpack.django import collectstatic, project
 from buildpack.errors import CollectstaticError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,6 +37,13 @@ def make_ctx(build_dir, config=None, environ=None):
         build_dir=build_dir, cache_dir=None, env_dir=None, buildpack_dir=REPO, stack="heroku-24",
         environ=dict(environ or {}), config_vars=dict(config or {}),
     )
+
+
+@pytest.fixture(autouse=True)
+def no_masking_left_behind():
+    """run_collectstatic hides the config vars as compile does; the next test starts clean."""
+    yield
+    output.hide({})
 
 
 @pytest.fixture
@@ -145,6 +153,7 @@ def test_not_a_django_app(shop, capsys):
 
 def run_collectstatic(build_dir, config=None, environ=None):
     ctx = make_ctx(build_dir, config, environ)
+    output.hide(ctx.config_vars)  # as compile does, before any step prints
     app = project.find(ctx, INSTALLED)
     collectstatic.collectstatic(ctx, app)
     return app
@@ -249,14 +258,36 @@ def test_without_debug_collectstatic_django_output_stays_out_of_the_log(shop, ca
     assert "Copying '" not in out
 
 
-def test_a_secret_in_failure_output_is_masked(shop):
+def test_a_secret_in_failure_output_is_masked_when_printed(shop, capsys):
     settings = shop / "shop" / "settings_env_var.py"
     settings.write_text(settings.read_text() + "raise RuntimeError('bad token ' + os.environ['API_TOKEN'])\n")
     with pytest.raises(CollectstaticError) as raised:
         run_collectstatic(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_env_var", "SECRET_KEY": "x" * 50,
                                  "API_TOKEN": "hunter2hunter2"})
-    assert "hunter2hunter2" not in raised.value.body
-    assert "RuntimeError: bad token ****" in raised.value.body
+    output.error(raised.value.title, raised.value.body)  # what cli does with it
+    err = capsys.readouterr().err
+    assert "hunter2hunter2" not in err
+    assert "RuntimeError: bad token ****" in err
+
+
+@pytest.mark.parametrize("other_config, shown", [
+    # DJANGO_SETTINGS_MODULE is a setting the buildpack reports: never masked.
+    ({"API_TOKEN": "hunter2hunter2"}, "shop.settings_typo"),
+    # A secret whose value happens to be in the output is still hidden when printed.
+    ({"OTHER_SECRET": "settings_typo"}, "shop.****"),
+])
+def test_a_misspelt_settings_module_is_diagnosed_though_config_vars_are_masked(shop, capsys, other_config, shown):
+    """The classifier reads Django's output as it is; only the printed log is masked. A settings
+    module named by the config var must not become "No module named '****'" (issue 20.1)."""
+    with pytest.raises(CollectstaticError) as raised:
+        run_collectstatic(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_typo", **other_config})
+    assert raised.value.reason == "collectstatic::settings-import"
+    assert raised.value.title == "collectstatic failed: the settings module 'shop.settings_typo' does not exist."
+    output.error(raised.value.title, raised.value.body)
+    err = capsys.readouterr().err
+    assert f"Error: collectstatic failed: the settings module '{shown}' does not exist." in err
+    assert f"No module named '{shown}'" in err
+    assert "hunter2hunter2" not in err
 
 
 def test_static_root_outside_the_app_is_warned_about(shop, capsys, tmp_path):
@@ -275,14 +306,6 @@ def test_nested_project_runs_collectstatic_in_its_directory(tmp_path, capsys):
     assert "-----> Running collectstatic in backend/" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("DATABASE_URL=postgres://u:averyLongPassword@h/db", "DATABASE_URL=postgres://u:****@h/db"),
-    ("nothing secret", "nothing secret"),
-])
-def test_mask(line, expected):
-    assert collectstatic.mask(line, ["averyLongPassword"]) == expected
-
-
 def test_app_modules(shop):
     assert collectstatic.app_modules(shop) == ["assets", "assets_broken", "manage", "shop"]
 
@@ -290,3 +313,26 @@ def test_app_modules(shop):
 def test_the_settings_error_location_is_in_the_app_not_in_os(shop):
     app = project.find(make_ctx(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_env_var"}), INSTALLED)
     assert app.settings_error == {"type": "KeyError", "location": {"file": "shop/settings_env_var.py", "line": 6}}
+
+
+@pytest.mark.parametrize("package_json, node_fix", [
+    ('{"scripts": {"build": "vite build"}}', True),
+    ('{"scripts": {"dev": "vite"}}', False),  # no asset build: nothing to say about Node
+])
+def test_a_missing_built_file_names_the_node_buildpack_when_package_json_builds(shop, capsys, package_json, node_fix):
+    (shop / "package.json").write_text(package_json)
+    with pytest.raises(CollectstaticError) as raised:
+        run_collectstatic(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_manifest_missing"},
+                          {"PATH": "/usr/local/bin:/usr/bin:/bin"})
+    assert raised.value.reason == "collectstatic::manifest-missing-file"
+    assert ("   heroku buildpacks:add --index 1 heroku/nodejs" in raised.value.body) is node_fix
+    warned = "Warning: package.json has a build script, but Node.js is not installed." in capsys.readouterr().err
+    assert warned is node_fix
+
+
+def test_other_failures_of_an_app_with_a_build_script_do_not_blame_node(shop):
+    (shop / "package.json").write_text('{"scripts": {"build": "vite build"}}')
+    with pytest.raises(CollectstaticError) as raised:
+        run_collectstatic(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_env_var"})
+    assert raised.value.reason == "collectstatic::env-var-missing"
+    assert "heroku/nodejs" not in raised.value.body

@@ -12,9 +12,9 @@ from typing import List, Optional
 
 import pytest
 
-from buildpack.python import runtime as python_runtime
 from buildpack.context import Context
 from buildpack.errors import ArchiveError, ChecksumMismatchError, RuntimeStoreError
+from buildpack.python import runtime as python_runtime
 from buildpack.python.runtime_store import OFFICIAL_MISSING_STATUSES, RuntimeArchive
 
 

@@ -15,9 +15,9 @@ import pytest
 
 from buildpack import fetch
 from buildpack.cache import Recorded
-from buildpack.python import official_versions, runtime_store
 from buildpack.context import Context
 from buildpack.errors import RuntimeIncompatibleError, RuntimeStoreError, StackUnknownError
+from buildpack.python import official_versions, runtime_store
 from buildpack.python.runtime_store import MachineFacts, RuntimeArchive
 
 SHA = "ab" * 32

@@ -5,9 +5,8 @@ from datetime import date
 
 import pytest
 
-from buildpack.python import stacks
 from buildpack.errors import StackUnknownError
-
+from buildpack.python import stacks
 
 # --- Stacks ---------------------------------------------------------------------------------
 

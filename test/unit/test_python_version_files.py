@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from buildpack.python import version_files as vf
 from buildpack.errors import PythonVersionError
+from buildpack.python import version_files as vf
 
 
 def flat(text: str) -> str:

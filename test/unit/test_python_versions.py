@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from buildpack.python import version_files as vf
-from buildpack.python import versions as pv
 from buildpack.context import Context
 from buildpack.errors import PythonVersionError, RuntimeStoreError
+from buildpack.python import version_files as vf
+from buildpack.python import versions as pv
 
 
 def flat(text: str) -> str:

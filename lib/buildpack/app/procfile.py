@@ -3,24 +3,29 @@
 Heroku reads `<type>: <command>` lines from the Procfile at the root of the slug
 and silently ignores every other line. The checks here catch what would only
 show at run time: a line without its colon, a misspelled `web`/`release`, a
-program that is not installed, a WSGI/ASGI application that does not exist.
+program that is not installed (or that only a later step provides: Node's, or a
+file under bin/ a post-build step writes), a WSGI/ASGI application that does not exist.
 The decisions are pure functions over the text and a Lookup (what is installed,
 which files exist), so they are table tested; every finding quotes the line
 and says the fix. What is quoted is bounded: a huge Procfile makes a short log.
+The shell words of a command are read by shell_command, the application a server is
+given by wsgi_target.
 """
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from buildpack import output
+from buildpack.app import wsgi_target
+from buildpack.app.shell_command import SHELL_WORDS, Invocation, invocations, join_path
+from buildpack.app.slug_lookup import Lookup, filesystem_lookup
 from buildpack.errors import DOCS_PROCFILE
-from buildpack.source_files import refuse_link_outside
+from buildpack.source import node_assets
+from buildpack.source.app_files import refuse_link_outside
 
 PROCFILE = "Procfile"
 # Heroku's own grammar for a process line.
@@ -30,30 +35,6 @@ READ_LIMIT = 1024 * 1024  # bytes: what a sane Procfile never reaches
 QUOTE_LIMIT = 120  # characters of a line shown in the log
 MAX_FINDINGS_SHOWN = 5
 SPECIAL_TYPES = ("web", "release", "worker")
-# Programs that run the rest of the line as the command.
-_WRAPPERS = {"exec": 0, "nohup": 0, "time": 0, "ddtrace-run": 0, "newrelic-admin": 1, "env": 0}
-_SHELL_WORDS = frozenset({
-    "cd", "exec", "export", "source", ".", "true", "false", "test", "[", "echo", "printf", "set", "trap",
-    "if", "then", "else", "fi", "for", "while", "do", "done", "case", "esac", "{", "}", "(", ")", "!",
-    "ulimit", "umask", "wait", "eval", "sleep", "command", "builtin",
-})
-_OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")"})
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_TARGET = re.compile(r"^(?P<module>[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)*):(?P<attr>[A-Za-z_]\w*)(?P<call>\(.*\))?$")
-_MODULE_ONLY = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\.(?:wsgi|asgi)$")
-# Servers whose positional argument is the application, and whether `module` alone means module:application.
-_SERVERS = {"gunicorn": True, "uvicorn": False, "daphne": False, "hypercorn": True, "waitress-serve": False,
-            "granian": False}
-# Options of those servers that take a value as the next word (so that word is not the application).
-_VALUE_OPTIONS = frozenset({
-    "-b", "--bind", "-w", "--workers", "-k", "--worker-class", "-c", "--config", "-t", "--timeout",
-    "--threads", "--log-level", "--access-logfile", "--error-logfile", "--log-file", "-e", "--env",
-    "--pythonpath", "--chdir", "--max-requests", "--max-requests-jitter", "--graceful-timeout",
-    "--keep-alive", "--worker-connections", "-n", "--name", "--log-config", "--access-logformat",
-    "--forwarded-allow-ips", "--host", "--port", "--app-dir", "--root-path", "--proxy-headers",
-    "-p", "-u", "--uds", "--fd", "--interface", "--env-file", "--limit-concurrency", "--timeout-keep-alive",
-})
-_UNKNOWABLE = re.compile(r"\bimport \*|globals\(\)|__getattr__|setattr\(|exec\(")
 
 
 @dataclass(frozen=True)
@@ -71,24 +52,6 @@ class Procfile:
     text: str = ""
     problem: Optional[Finding] = None  # unreadable, binary, not UTF-8, a directory, too big
     process_types: Dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """What the checks may ask about the slug (pure callables, so tests pass fakes).
-
-    command_exists(name): an installed console script or a program of the stack.
-    path_exists(relative): a file in the app (relative to its root).
-    path_executable(relative): that file may be run (its execute bit, as git keeps it).
-    module_source(module, search_dirs): (found, text) for an importable module;
-    text is None when it is found but cannot be read (a compiled module).
-    """
-
-    command_exists: Callable[[str], bool]
-    path_exists: Callable[[str], bool]
-    module_source: Callable[[str, Sequence[str]], Tuple[bool, Optional[str]]]
-    installed_commands: Sequence[str] = ()
-    path_executable: Callable[[str], bool] = lambda relative: True
 
 
 def quote(line: str) -> str:
@@ -254,65 +217,18 @@ def check_type(number: int, line: str, name: str, command: str) -> Optional[Find
     )
 
 
-def split_commands(command: str) -> Optional[List[List[str]]]:
-    """The simple commands of a shell line (split at &&, ||, ;, |); None if it cannot be parsed."""
-    try:
-        lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
-        lexer.whitespace_split = True
-        words = list(lexer)
-    except ValueError:
-        return None
-    commands: List[List[str]] = [[]]
-    for word in words:
-        if word in _OPERATORS:
-            commands.append([])
-        else:
-            commands[-1].append(word)
-    return [c for c in commands if c]
-
-
-@dataclass
-class _Invocation:
-    program: str
-    args: List[str]
-    cwd: str  # relative to the app root, after `cd`
-
-
-def invocations(command: str) -> Optional[List[_Invocation]]:
-    parts = split_commands(command)
-    if parts is None:
-        return None
-    cwd = "."
-    found = []
-    for words in parts:
-        while words and _ASSIGNMENT.match(words[0]):
-            words = words[1:]
-        if words and words[0] == "cd":
-            if len(words) > 1 and not words[1].startswith(("$", "~", "/", "-")):
-                cwd = words[1] if cwd == "." else f"{cwd}/{words[1]}"
-            continue
-        while words and words[0] in _WRAPPERS:
-            skip = _WRAPPERS[words[0]]
-            if words[0] not in ("exec", "nohup", "time", "env"):
-                found.append(_Invocation(words[0], [], cwd))  # the wrapper itself must be installed
-            words = words[1 + skip:]
-            while words and (_ASSIGNMENT.match(words[0]) or words[0].startswith("-")):
-                words = words[1:]
-        if words:
-            found.append(_Invocation(words[0], words[1:], cwd))
-    return found
-
-
-def check_program(number: int, line: str, invocation: _Invocation, lookup: Lookup) -> Optional[Finding]:
+def check_program(number: int, line: str, invocation: Invocation, lookup: Lookup) -> Optional[Finding]:
     program = invocation.program
-    if program.startswith(("$", "~")) or program in _SHELL_WORDS or "$" in program:
+    if program.startswith(("$", "~")) or program in SHELL_WORDS or "$" in program:
         return None
     if "/" in program:
         if program.startswith("/") and not program.startswith("/app/"):
             return None  # a system path: the run image's business
-        relative = program[len("/app/"):] if program.startswith("/app/") else _join(invocation.cwd, program)
+        relative = program[len("/app/"):] if program.startswith("/app/") else join_path(invocation.cwd, program)
         if lookup.path_exists(relative):
             return None if lookup.path_executable(relative) else _not_executable(number, line, program, relative)
+        if relative.startswith("bin/"):
+            return _written_later(number, line, program, relative)
         return Finding(
             "procfile::missing-program",
             f"Procfile line {number} runs `{program}`, which is not in the app.",
@@ -323,6 +239,8 @@ def check_program(number: int, line: str, invocation: _Invocation, lookup: Looku
         )
     if lookup.command_exists(program):
         return None
+    if program in node_assets.NODE_PROGRAMS:
+        return _from_node_buildpack(number, line, program)
     close = difflib.get_close_matches(program, list(lookup.installed_commands), n=1, cutoff=0.75)
     fix = (f"1. Did you mean `{close[0]}`? It is installed: write\n       {quote(line.replace(program, close[0], 1))}\n"
            f"2. Or add the package that provides `{program}` to requirements.txt."
@@ -335,6 +253,32 @@ def check_program(number: int, line: str, invocation: _Invocation, lookup: Looku
         _block(number, line) + f"No package installed in the app provides a `{program}` command, and\n"
         "the stack has no program of that name, so this process would crash\n"
         "as soon as it starts.\n\nTo fix it:\n" + fix,
+    )
+
+
+def _from_node_buildpack(number: int, line: str, program: str) -> Finding:
+    return Finding(
+        "procfile::later-buildpack",
+        f"Procfile line {number} runs `{program}`, which another buildpack installs.",
+        _block(number, line) + f"`{program}` comes with Node.js, which this buildpack does not install,\n"
+        "and no buildpack before it installed it. If the app's buildpacks\n"
+        f"include {node_assets.NODE_BUILDPACK} (after this one), nothing to do; otherwise\n"
+        "this process would crash as soon as it starts.\n\n"
+        "To fix it: add the Node.js buildpack, then deploy again:\n"
+        f"   {node_assets.NODE_BUILDPACK_FIX}",
+    )
+
+
+def _written_later(number: int, line: str, program: str, relative: str) -> Finding:
+    return Finding(
+        "procfile::written-later",
+        f"Procfile line {number} runs `{program}`, which is not in the app yet.",
+        _block(number, line) + f"There is no file {relative} in the app so far. If a later step\n"
+        "writes it (the app's bin/post_compile, or a buildpack after this one\n"
+        "that builds a binary into bin/), nothing to do; otherwise this process\n"
+        "would crash as soon as it starts.\n\n"
+        "To fix it: commit the file (check that .gitignore does not leave it\n"
+        "out), or correct the path: it is relative to the root of the app.",
     )
 
 
@@ -351,97 +295,20 @@ def _not_executable(number: int, line: str, program: str, relative: str) -> Find
     )
 
 
-def _join(cwd: str, path: str) -> str:
-    joined = path if cwd == "." else f"{cwd}/{path}"
-    parts: List[str] = []
-    for part in joined.split("/"):
-        if part in ("", "."):
-            continue
-        if part == ".." and parts:
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts)
-
-
-def server_of(invocation: _Invocation) -> Optional[Tuple[str, List[str]]]:
-    """(server, its arguments) for gunicorn & co., also as `python -m gunicorn`."""
-    program = invocation.program.rsplit("/", 1)[-1]
-    if program in _SERVERS:
-        return program, invocation.args
-    if re.match(r"^python[\d.]*$", program) and len(invocation.args) >= 2 and invocation.args[0] == "-m":
-        module = invocation.args[1].split(".")[0]
-        if module in _SERVERS:
-            return module, invocation.args[2:]
-    return None
-
-
-def application_target(server: str, args: List[str]) -> Optional[Tuple[str, str, List[str]]]:
-    """(module, attribute, the directories it is imported from) of the application the server is given."""
-    dirs: List[str] = []
-    base = "."
-    target = None
-    skip_next = False
-    for index, word in enumerate(args):
-        if skip_next:
-            skip_next = False
-            continue
-        if word.startswith("-"):
-            name, _, value = word.partition("=")
-            given = value or (args[index + 1] if index + 1 < len(args) else "")
-            if name in ("--chdir", "--app-dir") and given:
-                base = given  # the server imports from there instead
-            elif name == "--pythonpath" and given:
-                dirs.extend(given.split(","))
-            if not value and name in _VALUE_OPTIONS:
-                skip_next = True
-            continue
-        match = _TARGET.match(word)
-        if match:
-            target = (match.group("module"), match.group("attr"))
-        elif _SERVERS.get(server) and _MODULE_ONLY.match(word):
-            target = (word, "application")
-    if target is None:
-        return None
-    return target[0], target[1], [base] + dirs
-
-
-_BINDING = r"^(?:{name}\s*(?::[^=\n]*)?=|(?:async\s+)?def\s+{name}\b|class\s+{name}\b)"
-
-
-def defines(source: str, name: str) -> Optional[bool]:
-    """Whether a module's source binds `name` at top level; None when it cannot tell."""
-    if _UNKNOWABLE.search(source):
-        return None
-    if re.search(_BINDING.format(name=re.escape(name)), source, re.MULTILINE):
-        return True
-    if re.search(rf"^(?:from\s+\S+\s+)?import\s[^\n]*\b(?:as\s+)?{re.escape(name)}\b", source, re.MULTILINE):
-        return True
-    if re.search(rf"^\s*\(?[\w\s,]*\b{re.escape(name)}\b[\w\s,]*\)?\s*=", source, re.MULTILINE):
-        return True  # a, application = ...
-    if re.search(rf"^from\s+\S+\s+import\s*\((?:[^)]*\b{re.escape(name)}\b)", source, re.MULTILINE):
-        return True
-    return False
-
-
-def top_level_names(source: str) -> List[str]:
-    return re.findall(r"^(?:(?:async\s+)?def\s+|class\s+)?([A-Za-z_]\w*)\s*(?:=|\(|:)", source, re.MULTILINE)
-
-
-def check_target(number: int, line: str, invocation: _Invocation, lookup: Lookup) -> Optional[Finding]:
-    server = server_of(invocation)
+def check_target(number: int, line: str, invocation: Invocation, lookup: Lookup) -> Optional[Finding]:
+    server = wsgi_target.server_of(invocation)
     if server is None:
         return None
-    target = application_target(*server)
+    target = wsgi_target.application_target(*server)
     if target is None:
         return None
     module, attribute, extra_dirs = target
-    dirs = list(dict.fromkeys(_join(invocation.cwd, d) or "." for d in extra_dirs))
+    dirs = list(dict.fromkeys(join_path(invocation.cwd, d) or "." for d in extra_dirs))
     found, source = lookup.module_source(module, dirs)
     shown = f"{module}:{attribute}"
     if not found:
         path = module.replace(".", "/")
-        where = " or ".join(f"{_join(d, path)}.py" for d in dirs)
+        where = " or ".join(f"{join_path(d, path)}.py" for d in dirs)
         return Finding(
             "procfile::missing-application",
             f"Procfile line {number} names a module that does not exist: {module}.",
@@ -454,10 +321,10 @@ def check_target(number: int, line: str, invocation: _Invocation, lookup: Lookup
         )
     if source is None:
         return None
-    defined = defines(source, attribute)
+    defined = wsgi_target.defines(source, attribute)
     if defined is None or defined:
         return None
-    close = difflib.get_close_matches(attribute, top_level_names(source), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(attribute, wsgi_target.top_level_names(source), n=1, cutoff=0.6)
     suggestion = f"{module}:{close[0]}" if close else f"{module}:application"
     return Finding(
         "procfile::missing-application",
@@ -504,71 +371,6 @@ def check(text: str, lookup: Lookup) -> List[Finding]:
 def shown_findings(findings: List[Finding]) -> Tuple[List[Finding], int]:
     """The findings to print in full, and how many more there are (a huge Procfile makes a short log)."""
     return findings[:MAX_FINDINGS_SHOWN], max(0, len(findings) - MAX_FINDINGS_SHOWN)
-
-
-# --- the slug as it is: what the checks look up (the only file reads besides read()) -------------
-
-MODULE_READ_LIMIT = 1024 * 1024
-STACK_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
-
-
-def filesystem_lookup(build_dir: Path, python_home: Path) -> Lookup:
-    """Lookups against the built app: its environment's console scripts, the stack's programs,
-    the programs other buildpacks put under .heroku/*/bin, bin/ and node_modules/.bin."""
-    python_bin = python_home / "bin"
-    installed = sorted(_names(python_bin))
-    program_dirs = [python_bin, build_dir / "bin", build_dir / "node_modules" / ".bin"]
-    program_dirs += sorted((build_dir / ".heroku").glob("*/bin"))
-    program_dirs += [Path(directory) for directory in STACK_PATH]
-    site_packages = sorted((python_home / "lib").glob("python*/site-packages"))
-
-    def command_exists(name: str) -> bool:
-        return any((directory / name).is_file() for directory in program_dirs)
-
-    def path_exists(relative: str) -> bool:
-        return (build_dir / relative).exists()
-
-    def path_executable(relative: str) -> bool:
-        path = build_dir / relative
-        return path.is_dir() or os.access(path, os.X_OK)  # a directory is another problem
-
-    def module_source(module: str, dirs: Sequence[str]) -> Tuple[bool, Optional[str]]:
-        parts = module.split(".")
-        for relative in dirs:
-            found = _module_file(build_dir / relative, parts)
-            if found is not None:
-                return True, _read_source(found)
-        for packages in site_packages:
-            if _module_file(packages, parts, compiled=True) is not None:
-                return True, None  # an installed package: its attributes are its business
-        return False, None
-
-    return Lookup(command_exists, path_exists, module_source, installed, path_executable)
-
-
-def _names(directory: Path) -> List[str]:
-    try:
-        return [entry.name for entry in directory.iterdir()]
-    except OSError:
-        return []
-
-
-def _module_file(root: Path, parts: List[str], compiled: bool = False) -> Optional[Path]:
-    base = root.joinpath(*parts)
-    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    if compiled and base.parent.is_dir() and any(base.parent.glob(base.name + ".*.so")):
-        return base
-    return None
-
-
-def _read_source(path: Path) -> Optional[str]:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(MODULE_READ_LIMIT).decode("utf-8", errors="replace")
-    except OSError:
-        return None
 
 
 def report(build_dir: Path, python_home: Path) -> List[Finding]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List
 
-from buildpack.source_files import app_file
 from buildpack.context import Context
 from buildpack.dependencies import pip_compile, requirements
 from buildpack.errors import DependenciesError
+from buildpack.source.app_files import app_file
 
 
 def find(ctx: Context, for_ci: bool) -> List[Path]:

@@ -82,12 +82,3 @@ def pipenv_version(python_version: str) -> Optional[str]:
 def setuptools_version(python_version: str) -> Optional[str]:
     """The setuptools a requirements.txt environment gets, or None (Python 3.13+)."""
     return SETUPTOOLS if version_numbers.release(python_version) <= SETUPTOOLS_UP_TO else None
-
-
-def for_python(python_version: str) -> Dict[str, str]:
-    """The tool versions that shape a requirements.txt environment (kept in cache metadata)."""
-    tools = {"pip": pip_version(python_version)}
-    setuptools = setuptools_version(python_version)
-    if setuptools:
-        tools["setuptools"] = setuptools
-    return tools

@@ -1,24 +1,27 @@
 """The collectstatic step: `manage.py collectstatic`, run by the build's Django process
-(django/process.py) with the app's config vars; their values masked in its output,
-a failure explained, and a process that vanished without finishing caught.
+(django/process.py) with the app's config vars; a failure explained, and a process
+that vanished without finishing caught.
+
+Django's output is classified as it is, and printed through `output`, whose one
+masking rule hides the config vars' values in everything the build prints: masking it
+here first would hide what the classifier reads ("No module named '****'").
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, List
+from typing import List
 
 from buildpack import output
 from buildpack.context import Context, is_enabled
 from buildpack.django import collectstatic_failures, process, project
 from buildpack.django.project import DjangoApp, without_build_dir
 from buildpack.errors import DOCS_STATIC_ASSETS, CollectstaticError
-
-# Config var values shorter than this are not masked in collectstatic's output:
-# they would match ordinary words ("1", "true", "prod").
-MASK_MIN_LENGTH = 8
+from buildpack.source import node_assets
 
 
 def collectstatic(ctx: Context, app: DjangoApp) -> None:
+    # Assets built by Node are collected here: say now when nothing will build them.
+    node_assets.warn_if_unbuilt(ctx.build_dir, ctx.environ.get("PATH", ""))
     disabled = ctx.setting("DISABLE_COLLECTSTATIC")
     if is_enabled(disabled):
         output.step(f"Skipping collectstatic (DISABLE_COLLECTSTATIC is set to '{(disabled or '').strip()}')")
@@ -34,18 +37,17 @@ def collectstatic(ctx: Context, app: DjangoApp) -> None:
     verbose = is_enabled(ctx.setting("DEBUG_COLLECTSTATIC"))
     where = "" if app.project_dir == "." else f" in {app.project_dir}/"
     with output.timed(f"Running collectstatic{where}" + (" (DEBUG_COLLECTSTATIC: verbose)" if verbose else "")):
-        secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
         if verbose:
             output.detail("$ python manage.py collectstatic --noinput --verbosity 2 --traceback")
             # Names only: values can be secrets.
             env_names = project.django_env(ctx, app)
             output.detail("Environment variable names (values not shown): " + ", ".join(sorted(env_names)))
             # What the settings printed when the process imported them, as `manage.py collectstatic` shows it.
-            output.details(mask(line, secrets) for line in app.process.settings_output)
+            output.details(app.process.settings_output)
 
         def show(line: str) -> None:
             if verbose:
-                output.detail(mask(line, secrets))
+                output.detail(line)
 
         outcome = app.process.collectstatic(verbose, show)
         record = outcome.record or {}
@@ -53,11 +55,11 @@ def collectstatic(ctx: Context, app: DjangoApp) -> None:
         if outcome.record is None:
             if outcome.returncode not in (0, None) and any(line.strip() == collectstatic_failures.TRACEBACK_HEADER
                                                          for line in tail):
-                raise collectstatic_error(ctx, app, mask_lines(tail, secrets), outcome.returncode or 1)
+                raise collectstatic_error(ctx, app, tail, outcome.returncode or 1)
             raise process.vanished_error("collectstatic", app.settings_module, outcome.returncode)
         status = int(str(record.get("status") or 0))
         if status != 0:
-            raise collectstatic_error(ctx, app, mask_lines(tail, secrets), status)
+            raise collectstatic_error(ctx, app, tail, status)
         if not record.get("finished"):
             # Exit status 0 without the command returning: sys.exit(0) in the app's code.
             raise process.vanished_error("collectstatic", app.settings_module, 0)
@@ -76,6 +78,9 @@ def collectstatic_error(ctx: Context, app: DjangoApp, tail: List[str], returncod
         returncode=returncode,
     )
     body = failure.body
+    script = node_assets.read_build_script(ctx.build_dir)
+    if script is not None and node_assets.missing_built_file(failure.reason, tail):
+        body += node_assets.collectstatic_advice(script, node_assets.node_installed(ctx.build_dir, ctx.environ.get("PATH", "")))
     other = project.web_settings_default(app)
     if other is not None:
         # cookiecutter-django's split: the build failed on the local settings manage.py chose.
@@ -112,19 +117,6 @@ def _is_within(path: Path, base: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-def mask(line: str, secrets: Iterable[str]) -> str:
-    """Hide config var values that the app's own output may quote."""
-    for secret in secrets:
-        value = secret.strip()
-        if value and value in line:
-            line = line.replace(value, "****")
-    return line
-
-
-def mask_lines(lines: List[str], secrets: List[str]) -> List[str]:
-    return [mask(line, secrets) for line in lines]
 
 
 def app_modules(project_root: Path) -> List[str]:

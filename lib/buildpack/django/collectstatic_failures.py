@@ -32,6 +32,7 @@ _NO_SETTINGS = "No Django settings specified."
 _STATIC_ROOT_UNSET = "without having set the STATIC_ROOT setting"
 _STATIC_ROOT_UNSET_OLD = "without having set the required STATIC_ROOT setting"
 _MANIFEST_MISSING = re.compile(r"The file '(?P<file>[^']+)' could not be found with <(?P<storage>[\w.]+)")
+_MANIFEST_ENTRY = re.compile(r"Missing staticfiles manifest entry for '(?P<file>[^']+)'")
 _POST_PROCESSING = re.compile(r"^Post-processing '(?P<file>[^']+)' failed!")
 _CSS_REFERENCES = re.compile(r"^The (?:CSS|JS|JavaScript) file '(?P<file>[^']+)' references a file")
 _NO_MODULE = re.compile(r"^No module named '(?P<module>[\w.]+)'")
@@ -242,6 +243,9 @@ def classify(
         manifest = _MANIFEST_MISSING.search(text)
         if manifest:
             return _manifest_failure(manifest.group("file"), manifest.group("storage"), _referrer(lines), shown)
+        entry = _MANIFEST_ENTRY.search(text)
+        if entry:
+            return _manifest_entry_failure(entry.group("file"), shown)
         if parsed.exception_type in _SYNTAX_ERRORS:
             return _syntax_failure(parsed, build_dir, shown)
         missing = _NO_MODULE.match(parsed.message)
@@ -382,6 +386,23 @@ def _manifest_failure(missing: str, storage: str, referrer: Optional[str], shown
         "which is not among the static files:\n\n"
         f"{shown}\n\n"
         f"To fix it:\n{numbered}",
+    )
+
+
+def _manifest_entry_failure(missing: str, shown: str) -> Failure:
+    return Failure(
+        "manifest-missing-entry",
+        f"collectstatic failed: {missing} is not among the static files.",
+        f"The code asked the static files storage for the URL of '{missing}'\n"
+        "({% static %} or static()), and its manifest of the collected files\n"
+        "has no such entry:\n\n"
+        f"{shown}\n\n"
+        "To fix it:\n"
+        "1. Check the name, and that the file is committed in one of your\n"
+        "   static directories (STATICFILES_DIRS or an app's static/ folder).\n"
+        "2. Code that runs while the project loads (settings, urls.py, forms)\n"
+        "   cannot ask for static URLs during the build: move the call into a\n"
+        "   view or a template.",
     )
 
 

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Collection, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
 
 from buildpack import commands, output, version_numbers
 from buildpack.context import Context
-from buildpack.errors import DOCS_STATIC_ASSETS
 from buildpack.django import project
-from buildpack.django.collectstatic import MASK_MIN_LENGTH, mask
-from buildpack.errors import StepTimeoutError
-
+from buildpack.errors import DOCS_STATIC_ASSETS, StepTimeoutError
 
 # Hosts that only ever match a request made on the machine itself.
 LOCAL_HOSTS = frozenset({"", "localhost", ".localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"})
@@ -376,8 +373,10 @@ def check_errors_findings(issues: Iterable[Mapping[str, Any]]) -> List[Finding]:
     return findings
 
 
-def startup_finding(facts: Mapping[str, Any], mask: Callable[[str], str] = lambda text: text) -> Optional[Finding]:
-    """Django imports its settings but cannot start (an app, a model or the URLconf fails)."""
+def startup_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
+    """Django imports its settings but cannot start (an app, a model or the URLconf fails).
+
+    The message is the app's own, as it is: `output` masks config var values when printing."""
     error = facts.get("startup_error")
     if not isinstance(error, dict) or error.get("database"):
         return None  # a database error: the build has none, the dyno will
@@ -388,7 +387,7 @@ def startup_finding(facts: Mapping[str, Any], mask: Callable[[str], str] = lambd
     if facts.get("root_urlconf"):
         stage = stage.replace("(ROOT_URLCONF)", f"(ROOT_URLCONF {facts['root_urlconf']!r})")
     message = str(error.get("message") or "")
-    shown = f"{kind}: {mask(message)}" if message else kind
+    shown = f"{kind}: {message}" if message else kind
     fixes = ("1. Run `python manage.py check` locally with these settings: it shows\n"
              "   the same error with its traceback.\n")
     if where:
@@ -436,8 +435,7 @@ def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) ->
     settings_choice = settings_choice_of(app)
     if settings_choice is not None:
         findings.insert(0, settings_choice)  # it explains why the others may not apply to the site
-    secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
-    cannot_start = startup_finding(facts, lambda text: mask(text, secrets))
+    cannot_start = startup_finding(facts)
     issues = facts.get("system_checks")
     startup_error = facts.get("startup_error") or {}
     if cannot_start is not None:

@@ -23,7 +23,6 @@ from urllib.parse import quote, urlsplit
 from buildpack import fetch, output, version_numbers
 from buildpack.cache import Recorded
 from buildpack.context import Context
-from buildpack.python import official_versions, stacks
 from buildpack.errors import (
     DOCS_PYTHON_SUPPORT,
     DownloadError,
@@ -31,6 +30,7 @@ from buildpack.errors import (
     RuntimeStoreError,
     RuntimeStoreUnreachableError,
 )
+from buildpack.python import official_versions, stacks
 
 DEFAULT_BASE_URL = "https://heroku-buildpack-python.s3.dualstack.us-east-1.amazonaws.com"
 SETTING = "PYTHON_RUNTIMES_URL"

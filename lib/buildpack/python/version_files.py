@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from buildpack.source_files import refuse_link_outside
 from buildpack.errors import PythonVersionError
+from buildpack.output import fill, quote
 from buildpack.python import project_files
 from buildpack.python.project_files import ToolRequest
-from buildpack.output import fill, quote
+from buildpack.source.app_files import refuse_link_outside
 from buildpack.version_numbers import INTEGER, PYTHON_VERSION
 
 RUNTIME_TXT = "runtime.txt"

@@ -15,7 +15,6 @@ from buildpack import output, version_numbers
 from buildpack.context import Context
 from buildpack.errors import DOCS_PYTHON_SUPPORT, DOCS_PYTHON_VERSION, PythonVersionError, RuntimeStoreError
 from buildpack.output import fill, quote
-from buildpack.version_numbers import PYTHON_VERSION, dotted
 from buildpack.python import project_files
 from buildpack.python.project_files import ToolRequest
 from buildpack.python.version_files import (
@@ -27,6 +26,7 @@ from buildpack.python.version_files import (
     request_warnings,
     spelled,
 )
+from buildpack.version_numbers import PYTHON_VERSION, dotted
 
 SOURCE_PREVIOUS = "previous build"
 SOURCE_DEFAULT = "default"

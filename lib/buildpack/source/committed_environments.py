@@ -1,4 +1,5 @@
-"""Checks on what the app committed, before anything is installed."""
+"""The first check of a build: a Python environment the app committed (venv/, .venv/,
+.heroku/python), refused before anything is installed."""
 from __future__ import annotations
 
 import os
@@ -9,7 +10,7 @@ from buildpack.errors import SourceTreeError
 COMMITTED_ENVIRONMENTS = ("venv", ".venv", ".heroku/python")
 
 
-def refuse_committed_environments(build_dir: Path) -> None:
+def refuse(build_dir: Path) -> None:
     for name in COMMITTED_ENVIRONMENTS:
         path = build_dir / name
         # lexists: a committed venv's bin/python is usually a link to the developer's interpreter.

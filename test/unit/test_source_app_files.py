@@ -1,10 +1,10 @@
-"""source_files: the app's own files, never a link out of the app or a directory taken for "absent"."""
+"""source/app_files: the app's own files, never a link out of the app or a directory taken for "absent"."""
 import os
 
 import pytest
 
-from buildpack import source_files as source_tree
 from buildpack.errors import SourceTreeError
+from buildpack.source import app_files
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def make(app, kind):
 def test_what_is_not_the_apps_own_file_is_an_error(app, kind, reason, title):
     make(app, kind)
     with pytest.raises(SourceTreeError) as error:
-        source_tree.app_file(app, "requirements.txt")
+        app_files.app_file(app, "requirements.txt")
     assert (error.value.reason, error.value.title) == (reason, title)
     assert "root:" not in error.value.body  # the link's text may be quoted, never the content
 
@@ -54,8 +54,8 @@ def test_what_is_not_the_apps_own_file_is_an_error(app, kind, reason, title):
 @pytest.mark.parametrize("kind", ["file", "inside-link"])
 def test_a_file_or_a_link_inside_the_app_is_used(app, kind):
     make(app, kind)
-    assert source_tree.app_file(app, "requirements.txt") == app / "requirements.txt"
+    assert app_files.app_file(app, "requirements.txt") == app / "requirements.txt"
 
 
 def test_no_file_is_none(app):
-    assert source_tree.app_file(app, "requirements.txt") is None
+    assert app_files.app_file(app, "requirements.txt") is None

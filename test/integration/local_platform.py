@@ -1,9 +1,10 @@
 """Local Heroku for integration tests: build, detect and run slugs as plain function calls.
 
 A thin re-export of the tools/localheroku package (the local platform), so a test can say
-`from sandbox import build, start_web` or `from integration.sandbox import ...`. The calls that
-take the host's environment get this process's (its proxy and CA bundle reach PyPI; a container
-engine runs with it): localheroku itself reads os.environ only in its command line.
+`from local_platform import build, start_web` or `from integration.local_platform import ...`.
+The calls that take the host's environment get this process's (its proxy and CA bundle reach
+PyPI; a container engine runs with it): localheroku itself reads os.environ only in its command
+line.
 """
 from __future__ import annotations
 
