@@ -6,9 +6,10 @@ the build log with its source, and feeds the default process types (app/processe
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from buildpack import build_env, commands, output
 from buildpack.context import Context
@@ -318,3 +319,15 @@ def without_build_dir(line: str, build_dir: Path) -> str:
     for base in {str(build_dir.resolve()), str(build_dir)}:
         line = line.replace(base.rstrip("/") + "/", "")
     return line
+
+
+@contextmanager
+def open(ctx: Context, installed: Dict[str, str]) -> Iterator[Optional[DjangoApp]]:
+    """The Django project (see find), its one Django process ended when the block ends,
+    whether the steps in it succeeded or not."""
+    app = find(ctx, installed)
+    try:
+        yield app
+    finally:
+        if app is not None:
+            app.close()
