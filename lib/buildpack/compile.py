@@ -15,7 +15,7 @@ from buildpack.cache import Action
 from buildpack.context import Context
 from buildpack.errors import DOCS_STACKS
 from buildpack.dependencies import bytecode, environment, selection, tools
-from buildpack.django import collectstatic, project, settings_advice
+from buildpack.django import project, reuse, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
 
@@ -71,11 +71,13 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
         build_cache.environment_ready(final, decision.action, home, after=compiling.wait,
                                       hook_follows=hooks.exists(ctx, "post_compile"))
 
-        with project.open(ctx, installed) as django_app:  # the build's one Django process
+        # What the last build's Django steps gave, reused when nothing they read changed.
+        reused = reuse.Reuse(ctx, build_cache.cache, final) if not for_ci else reuse.Reuse(ctx)
+        with project.open(ctx, installed, reused.start_process) as django_app:  # the build's one Django process
             if django_app is not None:
                 project.describe(django_app)
                 if not for_ci:
-                    collectstatic.collectstatic(ctx, django_app)
+                    reused.collectstatic(ctx, django_app)
                     settings_advice.run(ctx, django_app, installed)
         compiling.wait()
         procfile.report(ctx.build_dir, ctx.python_home)
@@ -86,6 +88,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
         profile.write(ctx)
 
         post_compile = hooks.run_hook(ctx, "post_compile")
+        reused.save(django_app)
         environment_bytes = build_cache.finish(hook_ran=post_compile)
     slug.finish(ctx, environment_bytes)
     output.step(f"Build finished in {output.format_duration(time.monotonic() - started)}")

@@ -13,7 +13,7 @@ from buildpack import compile as compile_step
 from buildpack.app import hooks, procfile, processes, profile, slug, source_tree
 from buildpack.cache import Action, Decision
 from buildpack.dependencies import environment, selection, tools
-from buildpack.django import collectstatic, project, settings_advice
+from buildpack.django import project, reuse, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 
 
@@ -68,6 +68,25 @@ def fake_session(recorder: Recorder) -> type:
     return FakeSession
 
 
+def fake_reuse(recorder: Recorder) -> type:
+    class FakeReuse:
+        """The last build's Django results (tested in test_django_reuse): compile's calls only."""
+
+        def __init__(self, ctx: object, build_cache: object = None, metadata: object = None) -> None:
+            recorder.calls.append(f"django.reuse.Reuse:{'on' if build_cache else 'off'}")
+
+        def start_process(self, *args: object) -> None:
+            raise AssertionError("project.find is patched")
+
+        def collectstatic(self, ctx: object, app: object) -> None:
+            recorder.calls.append("django.reuse.collectstatic")
+
+        def save(self, app: object) -> None:
+            recorder.calls.append("django.reuse.save")
+
+    return FakeReuse
+
+
 class FakeManager:
     """A package manager that records the interface calls compile makes."""
 
@@ -115,7 +134,7 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(environment, "fix_build_paths")
     recorder.patch(project, "find", result=django_app)
     recorder.patch(project, "describe")
-    recorder.patch(collectstatic, "collectstatic")
+    monkeypatch.setattr(reuse, "Reuse", fake_reuse(recorder))
     recorder.patch(settings_advice, "run")
     recorder.patch(procfile, "report")
     recorder.patch(processes, "plan")
@@ -146,18 +165,19 @@ BEFORE_INSTALL = [
     "build_env.link_app_home",
 ]
 
-def after_environment(action: Action, hook_follows: bool = False) -> List[str]:
+def after_environment(action: Action, hook_follows: bool = False, for_ci: bool = False) -> List[str]:
     return [
         "dependencies.environment.fix_build_paths",
         # the session may write the new generation in the background while the Django steps run
         f"cache.environment_ready:['django', 'gunicorn']:{action.value}:{hook_follows}",
+        f"django.reuse.Reuse:{'off' if for_ci else 'on'}",  # the last build's Django results, when unchanged
         "django.project.find",
     ]
 
 
 DJANGO_STEPS = [
     "django.project.describe",
-    "django.collectstatic.collectstatic",
+    "django.reuse.collectstatic",  # collectstatic, or its last output restored
     "django.settings_advice.run",
     "django.project.DjangoApp.close",  # the one Django process ends once nothing more is asked
 ]
@@ -169,6 +189,7 @@ SLUG_STEPS = [
     "app.processes.announce",
     "app.profile.write",
     "app.hooks.run_hook:post_compile",
+    "django.reuse.save",
 ]
 
 
@@ -208,7 +229,7 @@ def test_with_a_post_compile_hook_the_session_knows_the_hook_follows_and_ran(mon
     recorder.patch(hooks, "run_hook", result=True)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
     assert "cache.environment_ready:['django', 'gunicorn']:sync:True" in recorder.calls
-    assert recorder.calls[-4:] == ["app.hooks.run_hook:post_compile", "cache.finish:True",
+    assert recorder.calls[-5:] == ["app.hooks.run_hook:post_compile", "django.reuse.save", "cache.finish:True",
                                    "cache.close", "app.slug.finish"]
 
 
@@ -216,7 +237,8 @@ def test_test_compile_skips_collectstatic_and_the_settings_advice(monkeypatch, t
     recorder = patch_build(monkeypatch, Action.FRESH)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}, command="test-compile")
     assert "django.project.describe" in recorder.calls
-    assert not {"django.collectstatic.collectstatic", "django.settings_advice.run"} & set(recorder.calls)
+    assert not {"django.reuse.collectstatic", "django.settings_advice.run"} & set(recorder.calls)
+    assert "django.reuse.Reuse:off" in recorder.calls
     assert "django.project.DjangoApp.close" in recorder.calls
 
 
@@ -233,7 +255,7 @@ def test_a_failed_build_ends_django_and_gives_the_cache_back_as_it_found_it(monk
     def fail(*args: object) -> None:
         raise RuntimeError("collectstatic failed")
 
-    monkeypatch.setattr(collectstatic, "collectstatic", fail)
+    monkeypatch.setattr(reuse.Reuse, "collectstatic", fail)
     with pytest.raises(RuntimeError):
         compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
     assert recorder.calls[-2:] == ["django.project.DjangoApp.close", "cache.give_back"]

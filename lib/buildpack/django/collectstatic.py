@@ -5,7 +5,7 @@ a failure explained, and a process that vanished without finishing caught.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, List
+from typing import Iterable, List, Optional
 
 from buildpack import output
 from buildpack.context import Context, is_enabled
@@ -18,15 +18,17 @@ from buildpack.errors import DOCS_STATIC_ASSETS, CollectstaticError
 MASK_MIN_LENGTH = 8
 
 
-def collectstatic(ctx: Context, app: DjangoApp) -> None:
+def collectstatic(ctx: Context, app: DjangoApp, note: Optional[str] = None) -> Optional[str]:
+    """Run it; its summary line ("127 static files copied ..."), None when skipped.
+    note: a line to say first (why the last build's output is not reused)."""
     disabled = ctx.setting("DISABLE_COLLECTSTATIC")
     if is_enabled(disabled):
         output.step(f"Skipping collectstatic (DISABLE_COLLECTSTATIC is set to '{(disabled or '').strip()}')")
         output.detail("Static files are not collected: serve them some other way, or unset it")
-        return
+        return None
     if app.staticfiles_installed is False:
         output.step("Skipping collectstatic: django.contrib.staticfiles is not in INSTALLED_APPS")
-        return
+        return None
     if app.process_ended is not None or app.process is None:
         # The settings import ended the process without an error: collectstatic cannot run.
         raise process.vanished_error("inspected", app.settings_module, app.process_ended)
@@ -34,6 +36,8 @@ def collectstatic(ctx: Context, app: DjangoApp) -> None:
     verbose = is_enabled(ctx.setting("DEBUG_COLLECTSTATIC"))
     where = "" if app.project_dir == "." else f" in {app.project_dir}/"
     with output.timed(f"Running collectstatic{where}" + (" (DEBUG_COLLECTSTATIC: verbose)" if verbose else "")):
+        if note:
+            output.detail(note)
         secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
         if verbose:
             output.detail("$ python manage.py collectstatic --noinput --verbosity 2 --traceback")
@@ -63,6 +67,7 @@ def collectstatic(ctx: Context, app: DjangoApp) -> None:
             raise process.vanished_error("collectstatic", app.settings_module, 0)
         summary = [line for line in outcome.tail if "static file" in line]
         output.details(without_build_dir(line, ctx.build_dir) for line in summary[-1:])
+        return without_build_dir(summary[-1], ctx.build_dir) if summary else None
 
 
 def collectstatic_error(ctx: Context, app: DjangoApp, tail: List[str], returncode: int) -> CollectstaticError:
