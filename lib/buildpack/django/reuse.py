@@ -337,7 +337,8 @@ class Reuse:
         """Restore collectstatic's last output when nothing it reads changed, else run it."""
         skipped = is_enabled(ctx.setting("DISABLE_COLLECTSTATIC")) or app.staticfiles_installed is False
         verbose = is_enabled(ctx.setting("DEBUG_COLLECTSTATIC"))
-        if not self.enabled or skipped or verbose or app.process is None:
+        # (Settings that cannot be imported: collectstatic runs, to fail with its own explanation.)
+        if not self.enabled or skipped or verbose or app.process is None or app.introspection != "django":
             collectstatic_step.collectstatic(ctx, app)
             self._collectstatic = {"skipped": True} if skipped else None
             return
