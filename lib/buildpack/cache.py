@@ -73,14 +73,20 @@ class Manifest:
 
 def take_manifest(generation: Path) -> Manifest:
     """Walk a generation's trees (metadata included, the manifest itself not): one line per
-    entry, `path kind size`, sorted, hashed. A symlink's size is its target's length."""
+    entry, `path kind size`, sorted, hashed. A symlink's size is its target's length.
+    One `find` lists each tree (half the time of a Python walk at 150 packages); the
+    walk below when it cannot."""
     lines: List[str] = []
     for name in TREES + ("metadata.json",):
         top = generation / name
         if os.path.isfile(top):
             lines.append(f"{name}\0f\0{os.lstat(top).st_size}")
         elif os.path.isdir(top):
-            _manifest_lines(str(top), name, lines)
+            listed = commands.list_tree(top)
+            if listed is None:
+                _manifest_lines(str(top), name, lines)
+            else:
+                lines.extend(f"{name}/{path}\0{kind}\0{0 if kind == 'd' else size}" for path, kind, size in listed)
     tree_bytes = sum(int(line.rsplit("\0", 1)[1]) for line in lines if not line.startswith("metadata.json\0"))
     lines.sort()
     digest = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()

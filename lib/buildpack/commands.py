@@ -220,6 +220,27 @@ def copy_tree(source: Path, destination: Path, hardlink: bool = False) -> None:
         raise OSError(f"cp exited with status {copied.returncode}: {complaints[-1] if complaints else 'no message'}")
 
 
+def list_tree(directory: Path) -> Optional[List[Tuple[str, str, int]]]:
+    """Every entry under directory, as (path relative to it, kind, size): kind d, l or f
+    (anything else), the size of the entry itself (a link's: its target's length), from
+    one `find` (C, not one Python call per file: a 150-package environment is 40,000
+    entries). None when find is missing or fails, for the caller to walk the tree itself."""
+    try:
+        listed = subprocess.run(["find", str(directory), "-mindepth", "1", "-printf", "%P\\0%y\\0%s\\0"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+    if listed.returncode != 0:
+        return None  # (an unreadable directory: the caller's walk decides what that means)
+    fields = listed.stdout.split(b"\0")
+    entries = []
+    for index in range(0, len(fields) - 2, 3):
+        kind = fields[index + 1].decode()
+        entries.append((fields[index].decode("utf-8", "surrogateescape"), kind if kind in ("d", "l") else "f",
+                        int(fields[index + 2])))
+    return entries
+
+
 class Background:
     """A quiet child started now and collected later, so it overlaps other steps.
 

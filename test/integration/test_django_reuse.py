@@ -71,14 +71,15 @@ def test_a_rebuild_reuses_only_what_nothing_changed_for(shop):
     css = app / "assets" / "css" / "site.css"
     css.write_text(css.read_text() + "\n.changed { color: red; }\n")
     static = rebuild(shop, SHOP_MODE="a")
-    assert RAN_STATIC + "       (the last build's output is not reused: the static files changed)\n" in static.output
+    assert (RAN_STATIC + "       2 static files copied to 'staticfiles', 2 post-processed.\n"
+            "       (the last build's output is not reused: the static files changed)\n") in static.output
     assert REUSED_STATIC not in static.output
     assert ".changed { color: red; }" in site_css(static)
 
     # A config var changed (its value is never in the log): everything runs again.
     config = rebuild(shop, SHOP_MODE="b")
     assert REUSED_DJANGO not in config.output
-    assert RAN_STATIC + "       (the last build's output is not reused: the config vars changed)\n" in config.output
+    assert "post-processed.\n       (the last build's output is not reused: the config vars changed)\n" in config.output
     assert ".changed { color: red; }" in site_css(config)
     assert "SHOP_MODE" not in config.output
 

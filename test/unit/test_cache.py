@@ -417,3 +417,18 @@ def test_a_session_whose_build_fails_gives_the_trees_back_and_keeps_the_lock_unt
             session.restore(session.load(), "home")
             raise RuntimeError("collectstatic failed")
     assert recording.calls == ["load", "restore", "give_back"]
+
+
+def test_the_manifest_is_the_same_from_find_as_from_the_walk(tmp_path, monkeypatch):
+    generation = tmp_path / "gen"
+    (generation / "python" / "lib" / "empty").mkdir(parents=True)
+    (generation / "python" / "lib" / "a.py").write_text("x = 1\n")
+    (generation / "python" / "lib" / "ünïcode.txt").write_text("")
+    (generation / "python" / "bin").mkdir()
+    (generation / "python" / "bin" / "python3").symlink_to("../lib/a.py")
+    (generation / "metadata.json").write_text("{}")
+    listed = cache.take_manifest(generation)
+    monkeypatch.setattr(cache.commands, "list_tree", lambda directory: None)  # no find: the walk
+    walked = cache.take_manifest(generation)
+    assert (listed.files, listed.digest, listed.tree_bytes) == (walked.files, walked.digest, walked.tree_bytes)
+    assert listed.files == 7

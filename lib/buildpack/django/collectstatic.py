@@ -20,7 +20,7 @@ MASK_MIN_LENGTH = 8
 
 def collectstatic(ctx: Context, app: DjangoApp, note: Optional[str] = None) -> Optional[str]:
     """Run it; its summary line ("127 static files copied ..."), None when skipped.
-    note: a line to say first (why the last build's output is not reused)."""
+    note: a line to say once it succeeded (why the last build's output was not reused)."""
     disabled = ctx.setting("DISABLE_COLLECTSTATIC")
     if is_enabled(disabled):
         output.step(f"Skipping collectstatic (DISABLE_COLLECTSTATIC is set to '{(disabled or '').strip()}')")
@@ -36,8 +36,6 @@ def collectstatic(ctx: Context, app: DjangoApp, note: Optional[str] = None) -> O
     verbose = is_enabled(ctx.setting("DEBUG_COLLECTSTATIC"))
     where = "" if app.project_dir == "." else f" in {app.project_dir}/"
     with output.timed(f"Running collectstatic{where}" + (" (DEBUG_COLLECTSTATIC: verbose)" if verbose else "")):
-        if note:
-            output.detail(note)
         secrets = [value for value in ctx.config_vars.values() if len(value.strip()) >= MASK_MIN_LENGTH]
         if verbose:
             output.detail("$ python manage.py collectstatic --noinput --verbosity 2 --traceback")
@@ -67,6 +65,8 @@ def collectstatic(ctx: Context, app: DjangoApp, note: Optional[str] = None) -> O
             raise process.vanished_error("collectstatic", app.settings_module, 0)
         summary = [line for line in outcome.tail if "static file" in line]
         output.details(without_build_dir(line, ctx.build_dir) for line in summary[-1:])
+        if note:
+            output.detail(note)
         return without_build_dir(summary[-1], ctx.build_dir) if summary else None
 
 
