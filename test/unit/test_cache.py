@@ -432,3 +432,34 @@ def test_the_manifest_is_the_same_from_find_as_from_the_walk(tmp_path, monkeypat
     walked = cache.take_manifest(generation)
     assert (listed.files, listed.digest, listed.tree_bytes) == (walked.files, walked.digest, walked.tree_bytes)
     assert listed.files == 7
+
+
+def test_a_tree_hard_linked_by_several_cp_processes_is_the_same_tree(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache.commands, "SPLIT_ENTRIES", 3)  # share out even this small tree
+    source = tmp_path / "python"
+    site = source / "lib" / "python3.12" / "site-packages"
+    for index in range(7):
+        (site / f"pkg{index}").mkdir(parents=True)
+        (site / f"pkg{index}" / "__init__.py").write_text(str(index))
+    (site / "top.pth").write_text("x")
+    (source / "bin").mkdir()
+    (source / "bin" / "python").symlink_to("python3.12")
+    (source / "lib" / "python3.12" / "empty").mkdir()
+    assert cache.commands._link_in_parallel(source, tmp_path / "linked", jobs=2)
+    assert sorted(cache.commands.list_tree(tmp_path / "linked")) == sorted(cache.commands.list_tree(source))
+    assert os.path.samefile(site / "pkg3" / "__init__.py", tmp_path / "linked/lib/python3.12/site-packages/pkg3/__init__.py")
+    assert os.readlink(tmp_path / "linked" / "bin" / "python") == "python3.12"
+
+
+def test_a_parallel_hard_link_that_fails_falls_back_to_one_cp(tmp_path, monkeypatch):
+    source = tmp_path / "python"
+    (source / "lib").mkdir(parents=True)
+    (source / "lib" / "a.py").write_text("a")
+
+    def refuse(*args, **kwargs):
+        (tmp_path / "linked").mkdir()  # a half-made skeleton, removed before the one cp
+        raise OSError("no cp --parents here")
+
+    monkeypatch.setattr(cache.commands, "_link_skeleton", refuse)
+    cache.commands.copy_tree(source, tmp_path / "linked", hardlink=True)
+    assert (tmp_path / "linked" / "lib" / "a.py").read_text() == "a"

@@ -266,10 +266,16 @@ class Reuse:
         self.directory.mkdir(parents=True, exist_ok=True)
         for stale in self.directory.glob("*.partial"):
             commands.remove_tree(stale)
+        self.metadata = metadata
+        self.tree: Digests = {}
+
+    def _take_inputs(self) -> None:
+        """This build's keys and the last build's record: once a Django project is found
+        (an app without one does not pay for digests of its files)."""
         self.key = self._key()
-        self.tree = tree_digests(ctx.build_dir)
-        self.packages = packages_digest(metadata)
-        self.config = keyed(self.key, sorted(ctx.config_vars.items()))
+        self.tree = tree_digests(self.ctx.build_dir)
+        self.packages = packages_digest(self.metadata)
+        self.config = keyed(self.key, sorted(self.ctx.config_vars.items()))
         self.buildpack = buildpack_digest()
         self.whole = self._keyed(whole_components(self.tree, self.packages, self.config, self.buildpack))
         self.record = self._read_record()
@@ -323,6 +329,8 @@ class Reuse:
     # -- the Django process ---------------------------------------------------------------------
 
     def start_process(self, ctx: Context, env: Dict[str, str], root: Path, manage_py: str) -> DjangoProcess:
+        if self.enabled:
+            self._take_inputs()
         if self.whole_match:
             report, facts = self.record["report"], self.record["facts"]
             assert isinstance(report, dict) and isinstance(facts, dict)
@@ -432,7 +440,8 @@ class Reuse:
             return
         self._snapshot = {"tree": name, "partial": partial}
         self._collectstatic = {"tree": name, "static_root": relative, "manifest": take_manifest(partial),
-                               "summary": without_build(summary, ctx.build_dir), "static_inputs": static_inputs}
+                               "summary": masked(without_build(summary, ctx.build_dir)),
+                               "static_inputs": masked(static_inputs)}
 
     # -- saving -------------------------------------------------------------------------------------
 
@@ -454,8 +463,9 @@ class Reuse:
             "format": FORMAT,
             "whole": self.whole,
             "static": self._static,
-            "report": placeholders(report, self.ctx.build_dir) if report and not report.get("error") else None,
-            "facts": placeholders(facts, self.ctx.build_dir) if isinstance(facts, dict) else None,
+            # (Texts as the log shows them; not the digests, which a masked value could match by chance.)
+            "report": masked(placeholders(report, self.ctx.build_dir)) if report and not report.get("error") else None,
+            "facts": masked(placeholders(facts, self.ctx.build_dir)) if isinstance(facts, dict) else None,
             "collectstatic": self._collectstatic,
         }
         partial_record = self.directory / f"record.{uuid.uuid4().hex[:8]}.partial"
@@ -465,6 +475,18 @@ class Reuse:
         for entry in self.directory.glob("static-*"):
             if entry.name != kept:
                 commands.remove_tree(entry)
+
+
+def masked(value: object) -> object:
+    """Every text in a record as the log would show it: no config var value in the cache
+    (the Django script reports none, but a path or a summary line might quote one)."""
+    if isinstance(value, str):
+        return output.mask(value)
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items()}
+    return value
 
 
 def without_build(line: Optional[str], build_dir: Path) -> Optional[str]:
