@@ -1,8 +1,8 @@
 """Reusing the last build's Django results when nothing they read changed.
 
 Two levels, each decided by a key of the inputs the results depend on:
-- everything (the app's files, the installed packages, the config vars, the
-  buildpack's own Django script): the settings Django reported, the production
+- everything (the app's files, the installed packages, the config vars and the
+  rest of the Django process's environment, the buildpack's own Django script): the settings Django reported, the production
   checks' findings and collectstatic's output are all reused, and Django is not
   started at all;
 - collectstatic alone (when the app's other files changed): the directories its
@@ -269,13 +269,16 @@ class Reuse:
         self.metadata = metadata
         self.tree: Digests = {}
 
-    def _take_inputs(self) -> None:
+    def _take_inputs(self, env: Dict[str, str]) -> None:
         """This build's keys and the last build's record: once a Django project is found
-        (an app without one does not pay for digests of its files)."""
+        (an app without one does not pay for digests of its files). env: the Django
+        process's environment; what it has besides the config vars (PATH, STACK,
+        SOURCE_VERSION ...) is an input too, keyed with them."""
         self.key = self._key()
         self.tree = tree_digests(self.ctx.build_dir)
         self.packages = packages_digest(self.metadata)
-        self.config = keyed(self.key, sorted(self.ctx.config_vars.items()))
+        environment = sorted((name, value) for name, value in env.items() if name not in self.ctx.config_vars)
+        self.config = keyed(self.key, [sorted(self.ctx.config_vars.items()), environment])
         self.buildpack = buildpack_digest()
         self.whole = self._keyed(whole_components(self.tree, self.packages, self.config, self.buildpack))
         self.record = self._read_record()
@@ -330,7 +333,7 @@ class Reuse:
 
     def start_process(self, ctx: Context, env: Dict[str, str], root: Path, manage_py: str) -> DjangoProcess:
         if self.enabled:
-            self._take_inputs()
+            self._take_inputs(env)
         if self.whole_match:
             report, facts = self.record["report"], self.record["facts"]
             assert isinstance(report, dict) and isinstance(facts, dict)
