@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from buildpack.django import reuse
+from buildpack.django import reuse_keys as reuse
 
 SETTINGS = {"digest": "s1", "standard_finders": True}
 INPUTS = {"locations": ["<build>/shop/static", "<build>/.heroku/python/site-packages/django/contrib/admin/static",
