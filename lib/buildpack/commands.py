@@ -11,6 +11,7 @@ import json
 import os
 import re
 import selectors
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -187,14 +188,17 @@ def copy_tree(source: Path, destination: Path, hardlink: bool = False) -> None:
     """Copy a directory tree preserving links and modes (cp is much faster than shutil).
 
     hardlink=True shares the files' data instead of copying it (near-instant for
-    a 100 MB environment). That is safe for trees that are only ever changed by
-    replacing or unlinking files, never by writing into them: what pip and
+    a 100 MB environment; by two cp processes at once, see _link_in_parallel).
+    That is safe for trees that are only ever changed by replacing or unlinking files, never by writing into them: what pip and
     Python's bytecode writer do. Across filesystems it falls back to a copy.
     A failed copy (a full disk) raises OSError with cp's last complaint, the
     partial copy removed.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     if hardlink:
+        if _link_in_parallel(source, destination):
+            return
+        remove_tree(destination)
         linked = subprocess.run(["cp", "-al", str(source), str(destination)], stderr=subprocess.DEVNULL)
         if linked.returncode == 0:
             return
@@ -206,6 +210,64 @@ def copy_tree(source: Path, destination: Path, hardlink: bool = False) -> None:
         if os.path.lexists(destination):
             subprocess.run(["rm", "-rf", str(destination)], stderr=subprocess.DEVNULL)
         raise OSError(f"cp exited with status {copied.returncode}: {complaints[-1] if complaints else 'no message'}")
+
+
+# A directory with more entries than this (site-packages) is shared out between the cp processes.
+SPLIT_ENTRIES = 64
+
+
+def _link_in_parallel(source: Path, destination: Path, jobs: int = 2) -> bool:
+    """Hard-link a tree by `jobs` cp processes at once (False when that cannot be done):
+    the directories down to each large one (site-packages) are made here, the entries
+    below dealt out between the processes. A 150-package environment is 40,000 links,
+    which one cp makes one after the other (measured: 1.26 s by one, 0.82 s by two)."""
+    try:
+        shares: List[List[str]] = [[] for _ in range(max(1, jobs))]
+        _link_skeleton(source, destination, "", shares)
+        running = [subprocess.Popen(["cp", "-al", "--parents", "--", *names, str(destination)], cwd=str(source),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   for names in shares if names]
+        return [process.wait() for process in running] == [0] * len(running)
+    except OSError:
+        return False
+
+
+def _link_skeleton(source: Path, destination: Path, relative: str, shares: List[List[str]]) -> None:
+    """Make destination (as source) and its directories down to the large ones; deal out
+    the paths (relative to the tree's top) that cp links."""
+    os.mkdir(destination)
+    shutil.copystat(source, destination, follow_symlinks=False)
+    entries = sorted(os.scandir(source), key=lambda entry: entry.name)
+    if len(entries) > SPLIT_ENTRIES:
+        for index, entry in enumerate(entries):
+            shares[index % len(shares)].append(relative + entry.name)
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _link_skeleton(Path(entry.path), destination / entry.name, f"{relative}{entry.name}/", shares)
+        else:
+            min(shares, key=len).append(relative + entry.name)
+
+
+def list_tree(directory: Path) -> Optional[List[Tuple[str, str, int]]]:
+    """Every entry under directory, as (path relative to it, kind, size): kind d, l or f
+    (anything else), the size of the entry itself (a link's: its target's length), from
+    one `find` (C, not one Python call per file: a 150-package environment is 40,000
+    entries). None when find is missing or fails, for the caller to walk the tree itself."""
+    try:
+        listed = subprocess.run(["find", str(directory), "-mindepth", "1", "-printf", "%P\\0%y\\0%s\\0"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+    if listed.returncode != 0:
+        return None  # (an unreadable directory: the caller's walk decides what that means)
+    fields = listed.stdout.split(b"\0")
+    entries = []
+    for index in range(0, len(fields) - 2, 3):
+        kind = fields[index + 1].decode()
+        entries.append((fields[index].decode("utf-8", "surrogateescape"), kind if kind in ("d", "l") else "f",
+                        int(fields[index + 2])))
+    return entries
 
 
 class Background:

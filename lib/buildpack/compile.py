@@ -14,7 +14,7 @@ from buildpack.app import processes, procfile, profile, slug
 from buildpack.cache import Action
 from buildpack.context import Context
 from buildpack.dependencies import bytecode, environment, selection, tools
-from buildpack.django import collectstatic, project, settings_advice
+from buildpack.django import project, reuse, settings_advice
 from buildpack.errors import DOCS_STACKS
 from buildpack.python import runtime, runtime_store, stacks, versions
 from buildpack.source import committed_environments, hooks
@@ -33,58 +33,53 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
     committed_environments.refuse(ctx.build_dir)
     hooks.run_hook(ctx, "pre_compile")
 
-    build_cache = cache.BuildCache(ctx.cache_dir)
-    previous = build_cache.load()
-    recorded = previous.recorded
+    with cache.Session(ctx.cache_dir) as build_cache:
+        previous = build_cache.load()
+        recorded = previous.recorded
 
-    store = runtime_store.open_store_or_cached(ctx, recorded)
-    arch = runtime_store.machine_arch()
-    chosen = versions.select_version(
-        ctx, store.available_versions(ctx.stack, arch), recorded.python_version, datetime.date.today()
-    )
-    archive = store.archive_for(chosen.version, ctx.stack, arch)
-    runtime_store.check_compatible(archive, runtime_store.this_machine(), ctx.stack)
+        store = runtime_store.open_store_or_cached(ctx, recorded)
+        arch = runtime_store.machine_arch()
+        chosen = versions.select_version(
+            ctx, store.available_versions(ctx.stack, arch), recorded.python_version, datetime.date.today()
+        )
+        archive = store.archive_for(chosen.version, ctx.stack, arch)
+        runtime_store.check_compatible(archive, runtime_store.this_machine(), ctx.stack)
 
-    manager = selection.for_app(ctx, for_ci)
-    current = cache.Metadata(
-        stack=ctx.stack,
-        python_version=chosen.version,
-        runtime=archive.identity,
-        tools=manager.tools(chosen.version),
-        requirements=manager.fingerprint(ctx),
-    )
-    decision = cache.decide(previous, current)
-    cache.announce(decision)
+        manager = selection.for_app(ctx, for_ci)
+        current = cache.Metadata(
+            stack=ctx.stack,
+            python_version=chosen.version,
+            runtime=archive.identity,
+            tools=manager.tools(chosen.version),
+            requirements=manager.fingerprint(ctx),
+        )
+        decision = cache.decide(previous, current)
+        cache.announce(decision)
 
-    build_env.link_app_home(ctx)
-    home = ctx.python_home.parent
-    try:
-        moved = False  # the cached trees renamed into the build: the cache needs a new generation
+        build_env.link_app_home(ctx)
+        home = ctx.python_home.parent
         if decision.action == Action.FRESH:
-            with tools.uv_fetched_meanwhile(build_cache, manager.uses_uv()):
+            with tools.uv_fetched_meanwhile(build_cache.cache, manager.uses_uv()):
                 runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
         else:
-            moved = build_cache.restore(previous, home)
+            build_cache.restore(previous, home)
         known = recorded.installed if decision.action != Action.FRESH else None
-        installed = manager.install(ctx, build_cache, chosen.version, decision.action, known)
+        installed = manager.install(ctx, build_cache.cache, chosen.version, decision.action, known)
         environment.fix_build_paths(ctx)
         changed = None if known is None else [name for name, version in installed.items() if known.get(name) != version]
         compiling = bytecode.start(ctx, decision.action, changed)  # overlaps the Django steps, which only read it
         final = dataclasses.replace(current, installed=installed)
-        unchanged = decision.action == Action.REUSE and not moved
-        # The new generation is written while the Django steps run, once the bytecode is
-        # there; after a post_compile hook instead, since the hook may change the environment.
-        early = not (unchanged or hooks.exists(ctx, "post_compile"))
-        reused = previous if decision.action == Action.REUSE else None  # linked back into it
-        saving = build_cache.start_save(final, home, after=compiling.wait, previous=reused) if early else None
+        build_cache.environment_ready(final, decision.action, home, after=compiling.wait,
+                                      hook_follows=hooks.exists(ctx, "post_compile"))
 
-        django_app = project.find(ctx, installed)  # starts the build's one Django process
-        if django_app is not None:
-            project.describe(django_app)
-            if not for_ci:
-                collectstatic.collectstatic(ctx, django_app)
-                settings_advice.run(ctx, django_app, installed)
-            django_app.close()
+        # What the last build's Django steps gave, reused when nothing they read changed.
+        reused = reuse.Reuse(ctx, build_cache.cache, final) if not for_ci else reuse.Reuse(ctx)
+        with project.open(ctx, installed, reused.start_process) as django_app:  # the build's one Django process
+            if django_app is not None:
+                project.describe(django_app)
+                if not for_ci:
+                    reused.collectstatic(ctx, django_app)
+                    settings_advice.run(ctx, django_app, installed)
         compiling.wait()
         procfile.report(ctx.build_dir, ctx.python_home)
         plan = processes.plan(ctx.build_dir, django_app, installed)
@@ -94,18 +89,8 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
         profile.write(ctx)
 
         post_compile = hooks.run_hook(ctx, "post_compile")
-        if early:
-            environment_bytes = build_cache.finish_save(saving)
-        elif unchanged and not post_compile:
-            # The cached generation already holds exactly this environment.
-            output.step("Cache unchanged")
-            environment_bytes = None
-        else:
-            environment_bytes = build_cache.save(final, home)
-    except BaseException:
-        build_cache.give_back()  # a cache mounted in place stays as the build found it
-        raise
-    build_cache.close()
+        reused.save(django_app)
+        environment_bytes = build_cache.finish(hook_ran=post_compile)
     slug.finish(ctx, environment_bytes)
     output.step(f"Build finished in {output.format_duration(time.monotonic() - started)}")
     return 0

@@ -335,3 +335,131 @@ def test_the_manifest_digest_is_stable_across_buildpack_versions(tmp_path):
     lines = sorted(["python/bin\0d\0" "0", "python/bin/python\0f\0" "5", "python/lib\0l\0" "3", "metadata.json\0f\0" "2"])
     expected = hashlib.sha256("\n".join(lines).encode()).hexdigest()
     assert cache.take_manifest(generation) == cache.Manifest(4, expected)
+
+
+class RecordingCache:
+    """A BuildCache that records what the session asks of it."""
+
+    def __init__(self, moves: bool) -> None:
+        self.calls = []
+        self.moves = moves
+
+    def load(self):
+        self.calls.append("load")
+        return cache.Previous(metadata=metadata().to_json())
+
+    def restore(self, previous, home):
+        self.calls.append("restore")
+        return self.moves
+
+    def start_save(self, final, home, after, previous=None):
+        self.calls.append(f"start_save:{'relink' if previous is not None else 'new'}")
+        return "pending"
+
+    def finish_save(self, pending):
+        self.calls.append(f"finish_save:{pending}")
+        return 7
+
+    def save(self, final, home):
+        self.calls.append("save")
+        return 9
+
+    def give_back(self):
+        self.calls.append("give_back")
+
+    def close(self):
+        self.calls.append("close")
+
+
+def session_over(moves, action, hook_follows=False, hook_ran=False, capsys=None):
+    session = cache.Session(None)
+    recording = session.cache = RecordingCache(moves)  # type: ignore[assignment]
+    with session:
+        previous = session.load()
+        if action != cache.Action.FRESH:
+            session.restore(previous, "home")
+        session.environment_ready(metadata(), action, "home", after=lambda: None, hook_follows=hook_follows)
+        size = session.finish(hook_ran=hook_ran)
+    return recording.calls, size
+
+
+@pytest.mark.parametrize(
+    "moves, action, hook_follows, hook_ran, calls, size",
+    [
+        # fresh or synced: the new generation is written while the Django steps run
+        (True, cache.Action.FRESH, False, False, ["load", "start_save:new", "finish_save:pending", "close"], 7),
+        (True, cache.Action.SYNC, False, False, ["load", "restore", "start_save:new", "finish_save:pending", "close"], 7),
+        # reused and moved into the build: linked back into the generation it came from
+        (True, cache.Action.REUSE, False, False, ["load", "restore", "start_save:relink", "finish_save:pending", "close"],
+         7),
+        # reused and copied into the build: the cached generation already holds it
+        (False, cache.Action.REUSE, False, False, ["load", "restore", "close"], None),
+        # a post_compile hook may change the environment: saved once it has run
+        (True, cache.Action.SYNC, True, True, ["load", "restore", "save", "close"], 9),
+        (False, cache.Action.REUSE, True, True, ["load", "restore", "save", "close"], 9),
+        (False, cache.Action.REUSE, True, False, ["load", "restore", "close"], None),
+    ],
+)
+def test_the_session_saves_by_one_of_three_paths(moves, action, hook_follows, hook_ran, calls, size):
+    assert session_over(moves, action, hook_follows, hook_ran) == (calls, size)
+
+
+def test_an_unchanged_cache_is_said_in_the_log(capsys):
+    session_over(False, cache.Action.REUSE)
+    assert "-----> Cache unchanged\n" in capsys.readouterr().out
+
+
+def test_a_session_whose_build_fails_gives_the_trees_back_and_keeps_the_lock_until_exit():
+    session = cache.Session(None)
+    recording = session.cache = RecordingCache(True)  # type: ignore[assignment]
+    with pytest.raises(RuntimeError):
+        with session:
+            session.restore(session.load(), "home")
+            raise RuntimeError("collectstatic failed")
+    assert recording.calls == ["load", "restore", "give_back"]
+
+
+def test_the_manifest_is_the_same_from_find_as_from_the_walk(tmp_path, monkeypatch):
+    generation = tmp_path / "gen"
+    (generation / "python" / "lib" / "empty").mkdir(parents=True)
+    (generation / "python" / "lib" / "a.py").write_text("x = 1\n")
+    (generation / "python" / "lib" / "ünïcode.txt").write_text("")
+    (generation / "python" / "bin").mkdir()
+    (generation / "python" / "bin" / "python3").symlink_to("../lib/a.py")
+    (generation / "metadata.json").write_text("{}")
+    listed = cache.take_manifest(generation)
+    monkeypatch.setattr(cache.commands, "list_tree", lambda directory: None)  # no find: the walk
+    walked = cache.take_manifest(generation)
+    assert (listed.files, listed.digest, listed.tree_bytes) == (walked.files, walked.digest, walked.tree_bytes)
+    assert listed.files == 7
+
+
+def test_a_tree_hard_linked_by_several_cp_processes_is_the_same_tree(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache.commands, "SPLIT_ENTRIES", 3)  # share out even this small tree
+    source = tmp_path / "python"
+    site = source / "lib" / "python3.12" / "site-packages"
+    for index in range(7):
+        (site / f"pkg{index}").mkdir(parents=True)
+        (site / f"pkg{index}" / "__init__.py").write_text(str(index))
+    (site / "top.pth").write_text("x")
+    (source / "bin").mkdir()
+    (source / "bin" / "python").symlink_to("python3.12")
+    (source / "lib" / "python3.12" / "empty").mkdir()
+    assert cache.commands._link_in_parallel(source, tmp_path / "linked", jobs=2)
+    assert sorted(cache.commands.list_tree(tmp_path / "linked")) == sorted(cache.commands.list_tree(source))
+    assert os.path.samefile(site / "pkg3" / "__init__.py", tmp_path / "linked/lib/python3.12/site-packages/pkg3/__init__.py")
+    assert os.readlink(tmp_path / "linked" / "bin" / "python") == "python3.12"
+
+
+def test_a_parallel_hard_link_that_fails_falls_back_to_one_cp(tmp_path, monkeypatch):
+    source = tmp_path / "python"
+    (source / "lib").mkdir(parents=True)
+    (source / "lib" / "a.py").write_text("a")
+
+    def refuse(*args, **kwargs):
+        (tmp_path / "linked").mkdir()  # a half-made skeleton, removed before the one cp
+        raise OSError("no cp --parents here")
+
+    monkeypatch.setattr(cache.commands, "_link_skeleton", refuse)
+    cache.commands.copy_tree(source, tmp_path / "linked", hardlink=True)
+    assert (tmp_path / "linked" / "lib" / "a.py").read_text() == "a"

@@ -13,7 +13,7 @@ from buildpack import compile as compile_step
 from buildpack.app import processes, procfile, profile, slug
 from buildpack.cache import Action, Decision
 from buildpack.dependencies import environment, selection, tools
-from buildpack.django import collectstatic, project, settings_advice
+from buildpack.django import project, reuse, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
 from buildpack.source import committed_environments, hooks
 
@@ -22,7 +22,6 @@ class Recorder:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: List[str] = []
         self.monkeypatch = monkeypatch
-        self.moved = True  # the cache's restore renamed its trees into the build
 
     def patch(self, module: object, name: str, result: object = None) -> None:
         label = f"{module.__name__.replace('buildpack.', '')}.{name}"  # type: ignore[attr-defined]
@@ -37,38 +36,56 @@ class Recorder:
         self.monkeypatch.setattr(module, name, step)
 
 
-def fake_cache(recorder: Recorder) -> type:
-    class FakeCache:
+def fake_session(recorder: Recorder) -> type:
+    class FakeSession:
+        """The cache as compile sees it: load, restore, environment ready, finish (tested in test_cache)."""
+
         runtimes_dir = Path("/cache/runtimes")
+        cache = "the build cache"
 
         def __init__(self, cache_dir: object) -> None:
-            recorder.calls.append("cache.BuildCache")
+            recorder.calls.append("cache.Session")
+
+        def __enter__(self) -> "FakeSession":
+            return self
+
+        def __exit__(self, kind: object, error: object, trace: object) -> None:
+            recorder.calls.append("cache.give_back" if kind else "cache.close")
 
         def load(self) -> cache.Previous:
             recorder.calls.append("cache.load")
             return cache.Previous(metadata={"python_version": "3.12.1", "installed": {"django": "5.2"}})
 
-        def restore(self, previous: object, home: object) -> bool:
+        def restore(self, previous: object, home: object) -> None:
             recorder.calls.append("cache.restore")
-            return recorder.moved
 
-        def save(self, metadata: cache.Metadata, home: object) -> None:
-            recorder.calls.append(f"cache.save:{sorted(metadata.installed)}")
+        def environment_ready(self, final: cache.Metadata, action: Action, home: object, after: object,
+                              hook_follows: bool) -> None:
+            recorder.calls.append(f"cache.environment_ready:{sorted(final.installed)}:{action.value}:{hook_follows}")
 
-        def start_save(self, metadata: cache.Metadata, home: object, after: object, previous: object = None) -> str:
-            recorder.calls.append(f"cache.start_save:{sorted(metadata.installed)}")
-            return "pending"
+        def finish(self, hook_ran: bool) -> None:
+            recorder.calls.append(f"cache.finish:{hook_ran}")
 
-        def finish_save(self, pending: object) -> None:
-            recorder.calls.append(f"cache.finish_save:{pending}")
+    return FakeSession
 
-        def close(self) -> None:
-            recorder.calls.append("cache.close")
 
-        def give_back(self) -> None:
-            recorder.calls.append("cache.give_back")
+def fake_reuse(recorder: Recorder) -> type:
+    class FakeReuse:
+        """The last build's Django results (tested in test_django_reuse): compile's calls only."""
 
-    return FakeCache
+        def __init__(self, ctx: object, build_cache: object = None, metadata: object = None) -> None:
+            recorder.calls.append(f"django.reuse.Reuse:{'on' if build_cache else 'off'}")
+
+        def start_process(self, *args: object) -> None:
+            raise AssertionError("project.find is patched")
+
+        def collectstatic(self, ctx: object, app: object) -> None:
+            recorder.calls.append("django.reuse.collectstatic")
+
+        def save(self, app: object) -> None:
+            recorder.calls.append("django.reuse.save")
+
+    return FakeReuse
 
 
 class FakeManager:
@@ -93,10 +110,8 @@ class FakeManager:
         return {"django": "5.2", "gunicorn": "23.0"}
 
 
-def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: object = "app",
-                moved: bool = True) -> Recorder:
+def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: object = "app") -> Recorder:
     recorder = Recorder(monkeypatch)
-    recorder.moved = moved
     if django_app == "app":
         django_app = SimpleNamespace(close=lambda: recorder.calls.append("django.project.DjangoApp.close"))
     store = SimpleNamespace(available_versions=lambda stack, arch: ["3.12.1"],
@@ -105,7 +120,7 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(committed_environments, "refuse")
     recorder.patch(hooks, "run_hook", result=False)
     monkeypatch.setattr(hooks, "exists", lambda ctx, name: False)
-    monkeypatch.setattr(cache, "BuildCache", fake_cache(recorder))
+    monkeypatch.setattr(cache, "Session", fake_session(recorder))
     recorder.patch(runtime_store, "open_store_or_cached", result=store)
     recorder.patch(runtime_store, "machine_arch", result="amd64")
     recorder.patch(versions, "select_version", result=versions.ChosenVersion("3.12.1", "runtime.txt"))
@@ -120,7 +135,7 @@ def patch_build(monkeypatch: pytest.MonkeyPatch, action: Action, django_app: obj
     recorder.patch(environment, "fix_build_paths")
     recorder.patch(project, "find", result=django_app)
     recorder.patch(project, "describe")
-    recorder.patch(collectstatic, "collectstatic")
+    monkeypatch.setattr(reuse, "Reuse", fake_reuse(recorder))
     recorder.patch(settings_advice, "run")
     recorder.patch(procfile, "report")
     recorder.patch(processes, "plan")
@@ -136,7 +151,7 @@ BEFORE_INSTALL = [
     "python.stacks.check_stack",
     "source.committed_environments.refuse",
     "source.hooks.run_hook:pre_compile",
-    "cache.BuildCache",
+    "cache.Session",
     "cache.load",
     "python.runtime_store.open_store_or_cached",
     "python.runtime_store.machine_arch",
@@ -150,15 +165,20 @@ BEFORE_INSTALL = [
     "cache.announce",
     "build_env.link_app_home",
 ]
-AFTER_ENVIRONMENT = [
-    "dependencies.environment.fix_build_paths",
-    # the new generation is written in the background while the Django steps run
-    "cache.start_save:['django', 'gunicorn']",
-    "django.project.find",
-]
+
+def after_environment(action: Action, hook_follows: bool = False, for_ci: bool = False) -> List[str]:
+    return [
+        "dependencies.environment.fix_build_paths",
+        # the session may write the new generation in the background while the Django steps run
+        f"cache.environment_ready:['django', 'gunicorn']:{action.value}:{hook_follows}",
+        f"django.reuse.Reuse:{'off' if for_ci else 'on'}",  # the last build's Django results, when unchanged
+        "django.project.find",
+    ]
+
+
 DJANGO_STEPS = [
     "django.project.describe",
-    "django.collectstatic.collectstatic",
+    "django.reuse.collectstatic",  # collectstatic, or its last output restored
     "django.settings_advice.run",
     "django.project.DjangoApp.close",  # the one Django process ends once nothing more is asked
 ]
@@ -170,6 +190,7 @@ SLUG_STEPS = [
     "app.processes.announce",
     "app.profile.write",
     "source.hooks.run_hook:post_compile",
+    "django.reuse.save",
 ]
 
 
@@ -179,46 +200,37 @@ def test_a_fresh_build_installs_python_and_pip_then_everything_else(monkeypatch,
     assert recorder.calls == (
         BEFORE_INSTALL
         + ["python.runtime.install", "manager.install:fresh"]
-        + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
-        + ["cache.finish_save:pending", "cache.close", "app.slug.finish"]
+        + after_environment(Action.FRESH) + DJANGO_STEPS + SLUG_STEPS
+        + ["cache.finish:False", "cache.close", "app.slug.finish"]
     )
     assert capsys.readouterr().out.splitlines()[-1].startswith("-----> Build finished in ")
 
 
-def test_a_reused_cache_moved_into_the_build_is_saved_again(monkeypatch, tmp_path):
+def test_a_reused_cache_is_restored_then_finished(monkeypatch, tmp_path):
     recorder = patch_build(monkeypatch, Action.REUSE)
     assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
     assert recorder.calls == (
-        BEFORE_INSTALL + ["cache.restore", "manager.install:reuse"] + AFTER_ENVIRONMENT + DJANGO_STEPS + SLUG_STEPS
-        + ["cache.finish_save:pending", "cache.close", "app.slug.finish"]
+        BEFORE_INSTALL + ["cache.restore", "manager.install:reuse"] + after_environment(Action.REUSE)
+        + DJANGO_STEPS + SLUG_STEPS
+        + ["cache.finish:False", "cache.close", "app.slug.finish"]
     )
-
-
-def test_a_reused_cache_copied_into_the_build_is_not_saved_again(monkeypatch, tmp_path, capsys):
-    recorder = patch_build(monkeypatch, Action.REUSE, moved=False)
-    assert compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}) == 0
-    assert recorder.calls == (
-        BEFORE_INSTALL + ["cache.restore", "manager.install:reuse"]
-        + [step for step in AFTER_ENVIRONMENT if not step.startswith("cache.")] + DJANGO_STEPS + SLUG_STEPS
-        + ["cache.close", "app.slug.finish"]
-    )
-    assert "-----> Cache unchanged\n" in capsys.readouterr().out
 
 
 def test_a_synced_cache_is_restored_then_saved(monkeypatch, tmp_path):
     recorder = patch_build(monkeypatch, Action.SYNC)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
     assert recorder.calls[len(BEFORE_INSTALL):len(BEFORE_INSTALL) + 2] == ["cache.restore", "manager.install:sync"]
-    assert recorder.calls[-3:] == ["cache.finish_save:pending", "cache.close", "app.slug.finish"]
+    assert recorder.calls[-3:] == ["cache.finish:False", "cache.close", "app.slug.finish"]
 
 
-def test_with_a_post_compile_hook_the_cache_is_saved_after_it(monkeypatch, tmp_path):
-    """The hook may change the environment: the generation is written once it has run."""
+def test_with_a_post_compile_hook_the_session_knows_the_hook_follows_and_ran(monkeypatch, tmp_path):
+    """The hook may change the environment: the session saves it once the hook has run."""
     recorder = patch_build(monkeypatch, Action.SYNC)
     monkeypatch.setattr(hooks, "exists", lambda ctx, name: name == "post_compile")
+    recorder.patch(hooks, "run_hook", result=True)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
-    assert not [call for call in recorder.calls if call.startswith("cache.start_save")]
-    assert recorder.calls[-4:] == ["source.hooks.run_hook:post_compile", "cache.save:['django', 'gunicorn']",
+    assert "cache.environment_ready:['django', 'gunicorn']:sync:True" in recorder.calls
+    assert recorder.calls[-5:] == ["source.hooks.run_hook:post_compile", "django.reuse.save", "cache.finish:True",
                                    "cache.close", "app.slug.finish"]
 
 
@@ -226,7 +238,8 @@ def test_test_compile_skips_collectstatic_and_the_settings_advice(monkeypatch, t
     recorder = patch_build(monkeypatch, Action.FRESH)
     compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"}, command="test-compile")
     assert "django.project.describe" in recorder.calls
-    assert not {"django.collectstatic.collectstatic", "django.settings_advice.run"} & set(recorder.calls)
+    assert not {"django.reuse.collectstatic", "django.settings_advice.run"} & set(recorder.calls)
+    assert "django.reuse.Reuse:off" in recorder.calls
     assert "django.project.DjangoApp.close" in recorder.calls
 
 
@@ -237,14 +250,14 @@ def test_without_a_django_project_the_django_steps_are_skipped(monkeypatch, tmp_
     assert recorder.calls.index("django.project.find") < recorder.calls.index("app.processes.plan")
 
 
-def test_a_failed_build_gives_the_cache_back_as_it_found_it(monkeypatch, tmp_path):
+def test_a_failed_build_ends_django_and_gives_the_cache_back_as_it_found_it(monkeypatch, tmp_path):
     recorder = patch_build(monkeypatch, Action.REUSE)
 
     def fail(*args: object) -> None:
         raise RuntimeError("collectstatic failed")
 
-    monkeypatch.setattr(collectstatic, "collectstatic", fail)
+    monkeypatch.setattr(reuse.Reuse, "collectstatic", fail)
     with pytest.raises(RuntimeError):
         compile_step.main([str(tmp_path), str(tmp_path / "cache"), ""], {"STACK": "heroku-24"})
-    assert recorder.calls[-1] == "cache.give_back"
+    assert recorder.calls[-2:] == ["django.project.DjangoApp.close", "cache.give_back"]
     assert "cache.close" not in recorder.calls

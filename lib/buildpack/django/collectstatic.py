@@ -9,7 +9,7 @@ here first would hide what the classifier reads ("No module named '****'").
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from buildpack import output
 from buildpack.context import Context, is_enabled
@@ -19,17 +19,19 @@ from buildpack.errors import DOCS_STATIC_ASSETS, CollectstaticError
 from buildpack.source import node_assets
 
 
-def collectstatic(ctx: Context, app: DjangoApp) -> None:
+def collectstatic(ctx: Context, app: DjangoApp, note: Optional[str] = None) -> Optional[str]:
+    """Run it; its summary line ("127 static files copied ..."), None when skipped.
+    note: a line to say once it succeeded (why the last build's output was not reused)."""
     # Assets built by Node are collected here: say now when nothing will build them.
     node_assets.warn_if_unbuilt(ctx.build_dir, ctx.environ.get("PATH", ""))
     disabled = ctx.setting("DISABLE_COLLECTSTATIC")
     if is_enabled(disabled):
         output.step(f"Skipping collectstatic (DISABLE_COLLECTSTATIC is set to '{(disabled or '').strip()}')")
         output.detail("Static files are not collected: serve them some other way, or unset it")
-        return
+        return None
     if app.staticfiles_installed is False:
         output.step("Skipping collectstatic: django.contrib.staticfiles is not in INSTALLED_APPS")
-        return
+        return None
     if app.process_ended is not None or app.process is None:
         # The settings import ended the process without an error: collectstatic cannot run.
         raise process.vanished_error("inspected", app.settings_module, app.process_ended)
@@ -65,6 +67,9 @@ def collectstatic(ctx: Context, app: DjangoApp) -> None:
             raise process.vanished_error("collectstatic", app.settings_module, 0)
         summary = [line for line in outcome.tail if "static file" in line]
         output.details(without_build_dir(line, ctx.build_dir) for line in summary[-1:])
+        if note:
+            output.detail(note)
+        return without_build_dir(summary[-1], ctx.build_dir) if summary else None
 
 
 def collectstatic_error(ctx: Context, app: DjangoApp, tail: List[str], returncode: int) -> CollectstaticError:

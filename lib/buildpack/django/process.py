@@ -39,11 +39,13 @@ class Outcome:
 class DjangoProcess:
     def __init__(self, ctx: Context, env: Dict[str, str], project_root: Path, manage_py: str) -> None:
         self.ctx = ctx
-        options = {"manage_py": manage_py, "config_var_names": sorted(ctx.safe_config_vars())}
+        options = {"manage_py": manage_py, "config_var_names": sorted(ctx.safe_config_vars()),
+                   "build_dir": str(ctx.build_dir)}
         self.settings_module = env.get("DJANGO_SETTINGS_MODULE")
         self._conversation: Optional[commands.Conversation] = None
         self.returncode: Optional[int] = None
         self.settings_output: List[str] = []  # what the app printed while its settings were imported
+        self.records: Dict[str, Dict[str, object]] = {}  # each request's answer, for the next build to reuse
         try:
             self._conversation = commands.Conversation(
                 [str(ctx.app_python), str(SCRIPT), json.dumps(options)], env, cwd=project_root
@@ -57,6 +59,8 @@ class DjangoProcess:
             return Outcome(None, returncode=self.returncode)
         limit = step_limits.limit(self.ctx, STEPS[kind][1])
         record = conversation.wait_for(kind, limit, on_line)
+        if record is not None:
+            self.records[kind] = record
         outcome = Outcome(record, list(conversation.tail), timed_out=conversation.timed_out)
         conversation.tail.clear()
         if record is None:

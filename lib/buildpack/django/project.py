@@ -6,9 +6,10 @@ the build log with its source, and feeds the default process types (app/processe
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 from buildpack import build_env, commands, output
 from buildpack.context import Context
@@ -122,7 +123,12 @@ class DjangoApp:
         return self.manage_py.parent
 
 
-def find(ctx: Context, installed: Dict[str, str]) -> Optional[DjangoApp]:
+# How the build's Django process is started: DjangoProcess's signature (the reuse of the
+# last build's answers passes its own).
+ProcessStarter = Callable[[Context, Dict[str, str], Path, str], DjangoProcess]
+
+
+def find(ctx: Context, installed: Dict[str, str], start: Optional[ProcessStarter] = None) -> Optional[DjangoApp]:
     """The Django project, when Django is installed and a manage.py is found; else None."""
     manage_py = find_manage_py(ctx.build_dir)
     if "django" not in installed:
@@ -145,7 +151,7 @@ def find(ctx: Context, installed: Dict[str, str]) -> Optional[DjangoApp]:
         other_manage_py=others,
         build_dir=ctx.build_dir,
     )
-    introspect(ctx, app)
+    introspect(ctx, app, start)
     return app
 
 
@@ -190,13 +196,13 @@ def django_env(ctx: Context, app: DjangoApp) -> Dict[str, str]:
     return env
 
 
-def start_process(ctx: Context, app: DjangoApp) -> None:
+def start_process(ctx: Context, app: DjangoApp, start: Optional[ProcessStarter] = None) -> None:
     """The build's one Django process, for the settings, collectstatic and the checks."""
-    app.process = DjangoProcess(ctx, django_env(ctx, app), app.project_root, app.manage_py.name)
+    app.process = (start or DjangoProcess)(ctx, django_env(ctx, app), app.project_root, app.manage_py.name)
 
 
-def ask_django(ctx: Context, app: DjangoApp) -> Dict[str, object]:
-    start_process(ctx, app)
+def ask_django(ctx: Context, app: DjangoApp, start: Optional[ProcessStarter] = None) -> Dict[str, object]:
+    start_process(ctx, app, start)
     assert app.process is not None
     outcome = app.process.inspect()
     report = (outcome.record or {}).get("report")
@@ -208,9 +214,9 @@ def ask_django(ctx: Context, app: DjangoApp) -> Dict[str, object]:
     return report
 
 
-def introspect(ctx: Context, app: DjangoApp) -> None:
+def introspect(ctx: Context, app: DjangoApp, start: Optional[ProcessStarter] = None) -> None:
     """Ask Django; where the settings cannot be imported, read their source instead."""
-    report = ask_django(ctx, app)
+    report = ask_django(ctx, app, start)
     root = app.project_root
     error = report.get("error")
     if not error:
@@ -282,7 +288,10 @@ def describe(app: DjangoApp) -> None:
         output.detail("Settings module: none found (manage.py does not set DJANGO_SETTINGS_MODULE)")
     if app.introspection == "django":
         version = f" {app.django_version}" if app.django_version else ""
-        output.detail(f"Asked Django{version} about the settings:")
+        if getattr(app.process, "replayed", False):
+            output.detail(f"Django{version}'s answers about the settings, from the last build:")
+        else:
+            output.detail(f"Asked Django{version} about the settings:")
     else:
         output.detail(f"The settings cannot be imported at build time ({_error_summary(app.settings_error)});")
         output.detail("read from their source instead:")
@@ -318,3 +327,16 @@ def without_build_dir(line: str, build_dir: Path) -> str:
     for base in {str(build_dir.resolve()), str(build_dir)}:
         line = line.replace(base.rstrip("/") + "/", "")
     return line
+
+
+@contextmanager
+def open(ctx: Context, installed: Dict[str, str],
+         start: Optional[ProcessStarter] = None) -> Iterator[Optional[DjangoApp]]:
+    """The Django project (see find), its one Django process ended when the block ends,
+    whether the steps in it succeeded or not."""
+    app = find(ctx, installed, start)
+    try:
+        yield app
+    finally:
+        if app is not None:
+            app.close()

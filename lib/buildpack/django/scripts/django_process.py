@@ -42,6 +42,7 @@ options = json.loads(sys.argv[1])
 records = os.fdopen(int(sys.argv[2]), "w")
 requests = os.fdopen(int(sys.argv[3]), "r")
 manage_py = os.path.join(project_root, options.get("manage_py") or "manage.py")
+build_dir = options.get("build_dir") or project_root
 config_var_names = options.get("config_var_names") or []
 
 
@@ -178,9 +179,69 @@ def inspect_settings():
             staticfiles_installed=any("staticfiles" in str(app) for app in installed_apps),
             staticfiles_storage=staticfiles_backend(settings, version),
         )
+        report["static_settings"] = static_settings(settings)
     except BaseException as exc:  # noqa: BLE001 - report any failure (SystemExit too) to the buildpack
         report["error"] = describe_error(exc)
     return report
+
+
+STANDARD_FINDERS = (
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+)
+STATIC_SETTINGS = ("STATIC_ROOT", "STATIC_URL", "STORAGES", "STATICFILES_STORAGE", "STATICFILES_DIRS",
+                   "STATICFILES_FINDERS", "INSTALLED_APPS")
+
+
+def without_build_dir(text):
+    """Paths inside the build read the same from one build dir to the next (Heroku's is new each time)."""
+    for base in sorted({build_dir, os.path.realpath(build_dir)}, key=len, reverse=True):
+        text = text.replace(base, "<build>")
+    return text
+
+
+def static_settings(settings):
+    """The settings that shape collectstatic's output, as a digest (values can hold
+    credentials), and whether its finders are Django's own. Reads settings only."""
+    import hashlib
+
+    try:
+        values = repr([(name, getattr(settings, name, None)) for name in STATIC_SETTINGS])
+        finder_names = [str(name) for name in getattr(settings, "STATICFILES_FINDERS", [])]
+        return {
+            "digest": hashlib.sha256(without_build_dir(values).encode("utf-8", "surrogateescape")).hexdigest(),
+            "standard_finders": all(name in STANDARD_FINDERS for name in finder_names),
+        }
+    except BaseException as exc:  # noqa: BLE001 - no reuse then, the build goes on as before
+        return {"error": type(exc).__name__}
+
+
+def static_inputs(version):
+    """After collectstatic ran (the apps are loaded): the directories its finders read or
+    would read (every app's static/, whether it exists yet or not, and STATICFILES_DIRS),
+    whether its storage writes to the local disk and is not the app's own code, and which
+    app provides the command. For the next build to tell whether this output still holds."""
+    try:
+        from django.apps import apps
+        from django.conf import settings
+        from django.core.files.storage import FileSystemStorage
+        from django.core.management import get_commands
+        from django.utils.module_loading import import_string
+
+        locations = [os.path.join(config.path, "static") for config in apps.get_app_configs()]
+        for entry in getattr(settings, "STATICFILES_DIRS", None) or []:
+            locations.append(str(entry[1] if isinstance(entry, (list, tuple)) else entry))
+        backend = staticfiles_backend(settings, version) or "django.contrib.staticfiles.storage.StaticFilesStorage"
+        storage_class = import_string(backend)
+        storage_file = os.path.abspath(getattr(sys.modules.get(storage_class.__module__), "__file__", "") or "")
+        return {
+            "locations": sorted({without_build_dir(os.path.abspath(location)) for location in locations}),
+            "local_storage": isinstance(storage_class, type) and issubclass(storage_class, FileSystemStorage),
+            "storage_in_app": storage_file.startswith(project_root + os.sep) and "site-packages" not in storage_file,
+            "command_app": get_commands().get("collectstatic"),
+        }
+    except BaseException as exc:  # noqa: BLE001 - no reuse then, the build goes on as before
+        return {"error": type(exc).__name__}
 
 
 # --- 2. collectstatic ----------------------------------------------------------------------------
@@ -208,7 +269,13 @@ def collectstatic(execute, verbose):
         status = 1
     finally:
         base.BaseCommand.run_from_argv = original
-    return {"status": status, "finished": bool(finished) and status == 0}
+    done = bool(finished) and status == 0
+    result = {"status": status, "finished": done}
+    if done:
+        import django
+
+        result["static_inputs"] = static_inputs(django.VERSION[:2])
+    return result
 
 
 # --- 3. the production checks --------------------------------------------------------------------

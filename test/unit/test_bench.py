@@ -1,0 +1,33 @@
+"""make bench's verdicts: each goal met, missed or not measured, the official buildpack's ratios."""
+from __future__ import annotations
+
+import bench
+
+
+
+def test_the_goals_are_met_missed_or_not_measured():
+    lines = bench.goal_lines({"tutorial": {"warm_compile": 0.4, "add_compile": 3.5},
+                              "scale": {"warm_150_over_5": 1.25}})
+    warm = next(line for line in lines if "warm rebuild, bin/compile" in line)
+    add = next(line for line in lines if "one requirement added, bin/compile" in line)
+    scale = next(line for line in lines if "150 packages / 5" in line and "warm" in line)
+    official = [line for line in lines if " official " in line]
+    assert warm.split()[0] == "met" and add.split()[0] == "MISSED" and scale.split()[0] == "MISSED"
+    assert len(official) == 4 and all("not measured" in line and "OFFICIAL_BUILDPACK not given" in line
+                                      for line in official)
+
+
+def test_the_official_buildpack_ratios_are_ours_over_theirs():
+    results = {"tutorial": {"cold_wall": 5.0, "warm_wall": 1.0, "add_wall": 1.5, "slug_mb": 80.0},
+               "official-buildpack": {"cold_wall": 10.0, "warm_wall": 5.0, "add_wall": 10.0, "slug_mb": 200.0}}
+    bench.against_official(results)
+    assert results["official"] == {"cold_over_official": 0.5, "warm_over_official": 0.2,
+                                   "add_over_official": 0.15, "slug_over_official": 0.4}
+    lines = [line for line in bench.goal_lines(results) if " official " in line]
+    assert [line.split()[0] for line in lines] == ["met"] * 4
+
+
+def test_without_the_official_buildpack_there_is_no_ratio():
+    results = {"tutorial": {"cold_wall": 5.0}}
+    bench.against_official(results)
+    assert "official" not in results
