@@ -200,3 +200,85 @@ def lock_with_uv(app: Path, credentials: dict) -> None:
            "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt", **credentials}
     locked = subprocess.run([str(uv), "lock", "--native-tls"], cwd=app, env=env, capture_output=True, text=True)
     assert locked.returncode == 0, locked.stderr
+
+
+def tool_env(app: Path, extra: dict) -> dict:
+    bundle = "/etc/ssl/certs/ca-certificates.crt"  # the machine's CA store (Poetry's requests ignores it otherwise)
+    return {"PATH": "/usr/bin:/bin", "HOME": str(app.parent), "SSL_CERT_FILE": bundle, "REQUESTS_CA_BUNDLE": bundle,
+            "LANG": "C.UTF-8", **extra}
+
+
+def real_tool(app: Path, package: str, version: str) -> Path:
+    """Poetry or Pipenv at the buildpack's own pin, in a venv beside the app, to write the lock."""
+    from buildpack.cache import BuildCache
+    from buildpack.dependencies import tools
+
+    uv = tools.uv_binary(BuildCache(app.parent / "uv-cache"))
+    venv = app.parent / f"{package}-venv"
+    env = tool_env(app, {"UV_CACHE_DIR": str(app.parent / "uv-cache" / "c"), "UV_PYTHON_DOWNLOADS": "never"})
+    for argv in ([str(uv), "venv", "--native-tls", "--python", PYTHON_312, str(venv)],
+                 [str(uv), "pip", "install", "--native-tls", "--python", str(venv / "bin" / "python"),
+                  f"{package}=={version}"]):
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    return venv / "bin" / package
+
+
+PYTHON_312 = "/root/.pyenv/versions/3.12.1/bin/python3"
+
+
+def test_a_pipenv_source_url_names_its_credentials_as_config_vars(index_server, tmp_path):
+    from buildpack.dependencies import tool_versions
+
+    app = copy_fixture("deps_tiny", tmp_path / "app")
+    for name in ("requirements.txt", "runtime.txt"):
+        (app / name).unlink()
+    (app / "Pipfile").write_text(
+        '[[source]]\nurl = "https://pypi.org/simple"\nverify_ssl = true\nname = "pypi"\n\n'
+        f'[[source]]\nurl = "http://${{ACME_USER}}:${{ACME_PASSWORD}}@127.0.0.1:{index_server.port}/simple/"\n'
+        'verify_ssl = false\nname = "acme"\n\n'
+        f'[packages]\nsix = "==1.17.0"\n{PACKAGE} = {{version = "=={VERSION}", index = "acme"}}\n\n'
+        '[requires]\npython_version = "3.12"\n'
+    )
+    credentials = {"ACME_USER": USER, "ACME_PASSWORD": index_server.password}
+    pipenv = real_tool(app, "pipenv", tool_versions.pipenv_version("3.12.1") or "")
+    locked = subprocess.run([str(pipenv), "lock"], cwd=app, capture_output=True, text=True, env=tool_env(app, {
+        "PIPENV_PYTHON": PYTHON_312, "WORKON_HOME": str(tmp_path / "venvs"), "PIPENV_YES": "1", **credentials}))
+    assert locked.returncode == 0, locked.stderr[-3000:]
+    assert index_server.password not in (app / "Pipfile.lock").read_text(), "Pipenv keeps ${VAR} in the lock"
+    result = build(app, tmp_path / "work", echo=False, config=credentials)
+    assert result.returncode == 0, result.output[-5000:]
+    assert "Index config vars: ACME_PASSWORD (set), ACME_USER (set)" in result.output
+    code, out = run_process(result.work, f'python -c "import {MODULE}; print({MODULE}.SECRET_SAUCE)"')
+    assert code == 0 and out.strip().splitlines()[-1] == f"private {VERSION}", out
+    assert index_server.password not in result.output
+    assert files_holding(result.work, index_server.password, skip=["env"]) == []
+
+
+def test_poetry_reads_its_source_credentials_from_config_vars(index_server, tmp_path):
+    from buildpack.dependencies import tool_versions
+
+    app = copy_fixture("deps_tiny", tmp_path / "app")
+    for name in ("requirements.txt", "runtime.txt"):
+        (app / name).unlink()
+    (app / ".python-version").write_text("3.12\n")
+    (app / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "acme-app"\nversion = "0.1.0"\ndescription = ""\nauthors = ["x <x@example.com>"]\n'
+        'package-mode = false\n\n'
+        f'[tool.poetry.dependencies]\npython = "^3.12"\nsix = "1.17.0"\n'
+        f'{PACKAGE} = {{version = "{VERSION}", source = "acme"}}\n\n'
+        f'[[tool.poetry.source]]\nname = "acme"\nurl = "{index_server.bare_url}"\npriority = "explicit"\n'
+    )
+    credentials = {"POETRY_HTTP_BASIC_ACME_USERNAME": USER, "POETRY_HTTP_BASIC_ACME_PASSWORD": index_server.password}
+    poetry = real_tool(app, "poetry", tool_versions.poetry_version("3.12.1") or "")
+    locked = subprocess.run([str(poetry), "lock", "--no-interaction"], cwd=app, capture_output=True, text=True,
+                            env=tool_env(app, {"POETRY_CACHE_DIR": str(tmp_path / "pc"), **credentials}))
+    assert locked.returncode == 0, locked.stdout[-3000:] + locked.stderr[-3000:]
+    result = build(app, tmp_path / "work", echo=False, config=credentials)
+    assert result.returncode == 0, result.output[-5000:]
+    assert ("Index config vars: POETRY_HTTP_BASIC_ACME_PASSWORD (set), POETRY_HTTP_BASIC_ACME_USERNAME (set)"
+            in result.output)
+    code, out = run_process(result.work, f'python -c "import {MODULE}; print({MODULE}.SECRET_SAUCE)"')
+    assert code == 0 and out.strip().splitlines()[-1] == f"private {VERSION}", out
+    assert index_server.password not in result.output
+    assert files_holding(result.work, index_server.password, skip=["env"]) == []
