@@ -268,6 +268,64 @@ def test_uv_is_downloaded_with_its_pinned_sha256(tmp_path, monkeypatch):
     assert [p.name for p in binary.parent.iterdir()] == ["uv"]  # the wheel is gone
 
 
+def test_uv_comes_from_the_apps_only_index_with_the_same_pinned_sha256(tmp_path, monkeypatch):
+    cache = BuildCache(tmp_path)
+    wheel = tool_versions.UV_WHEELS["x86_64"]
+    filename = wheel.url.rsplit("/", 1)[-1]
+    pages, calls = [], []
+    monkeypatch.setattr(tools.fetch, "to_bytes", lambda url: pages.append(url) or
+                        f'<a href="../../packages/{filename}#sha256={wheel.sha256}">{filename}</a>'.encode())
+
+    def to_file(url, destination, sha256, *args, **kwargs):
+        calls.append((url, sha256))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(f"uv-{tool_versions.UV}.data/scripts/uv", b"uv!")
+        destination.write_bytes(buffer.getvalue())
+        return sha256
+
+    monkeypatch.setattr(tools.fetch, "to_file", to_file)
+    binary = tools.uv_binary(cache, "x86_64", index="https://ci:pw@mirror.example/simple")
+    assert pages == ["https://ci:pw@mirror.example/simple/uv/"]
+    assert calls == [(f"https://ci:pw@mirror.example/packages/{filename}", wheel.sha256)]
+    assert binary.read_bytes() == b"uv!"
+
+
+@pytest.mark.parametrize(
+    "page, reason, phrase",
+    [
+        (b"<a href='uv-0.0.1-py3-none-any.whl'>old</a>", "dependencies::tool-not-on-index", "lists no uv-"),
+        (401, "dependencies::index-auth", "(HTTP 401)"),
+        (503, "dependencies::index-unreachable", "https://****@mirror.example/simple"),
+    ],
+)
+def test_uv_missing_from_or_refused_by_the_index_is_a_named_error(tmp_path, monkeypatch, page, reason, phrase):
+    def to_bytes(url):
+        if isinstance(page, bytes):
+            return page
+        error = DownloadError("HTTP error", f"The server answered HTTP {page}.", "download::http-error")
+        error.status = page
+        raise error
+
+    monkeypatch.setattr(tools.fetch, "to_bytes", to_bytes)
+    with pytest.raises(DependenciesError) as caught:
+        tools.uv_binary(BuildCache(tmp_path), "x86_64", index="https://ci:pw@mirror.example/simple")
+    assert caught.value.reason == reason and phrase in caught.value.body
+    assert "ci:pw" not in caught.value.body
+
+
+@pytest.mark.parametrize("index, arguments", [(None, []), ("https://m.example/simple", ["--index-url", "https://m.example/simple"])])
+def test_a_venv_tool_is_installed_from_the_apps_only_index(index, arguments):
+    assert tools.tool_index_arguments(index) == arguments
+
+
+def test_the_manager_downloads_uv_from_pypi_meanwhile_only_without_a_private_index(tmp_path):
+    manager = uv.UvProject()
+    assert manager.uses_uv()
+    manager.tool_index = "https://m.example/simple"
+    assert not manager.uses_uv()
+
+
 def test_an_unknown_cpu_gets_an_error_pointing_at_pip(tmp_path):
     with pytest.raises(DependenciesError) as caught:
         tools.uv_binary(BuildCache(tmp_path), "riscv64")
