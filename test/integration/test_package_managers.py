@@ -229,3 +229,47 @@ def test_an_older_app_gets_setuptools_so_pkg_resources_imports(py39_build):
     code, out = run_process(result.work, 'python -c "import pkg_resources, gunicorn; print(gunicorn.__version__)"')
     assert code == 0, out
     assert out.strip().splitlines()[-1] == "20.1.0"
+
+
+# --- Python 3.8: the newest Poetry and Pipenv that still run on it (issue 21) ----------------------------------
+
+OLDEST_PYTHON = {
+    # manager: (fixture, where the version comes from, the tool installed, the exact-sync command it runs)
+    "poetry": ("mgr_poetry_py38", "-----> Using Python 3.8.18 (from .python-version)", "-----> Installing Poetry 1.8.5",
+               "-----> Installing dependencies with 'poetry install --sync --only main'"),
+    "pipenv": ("mgr_pipenv_py38", "-----> Using Python 3.8.18 (from Pipfile.lock python_version '3.8')",
+               "-----> Installing Pipenv 2024.4.1", "-----> Installing dependencies with 'pipenv install --deploy'"),
+}
+
+
+@pytest.mark.parametrize("name", OLDEST_PYTHON)
+def test_poetry_and_pipenv_apps_on_python_3_8_build_with_the_tool_that_runs_there(name, tmp_path):
+    fixture, python_line, tool_line, command_line = OLDEST_PYTHON[name]
+    app = copy_fixture(fixture, tmp_path / "app")
+    result = build(app, tmp_path / "work", echo=False, config={"SECRET_KEY": "test-only-secret-key-for-py38"})
+    assert result.returncode == 0, result.output[-5000:]
+    assert python_line in result.output
+    # The same end-of-life warning a pip app on 3.8 gets, and no refusal of the manager.
+    assert re.search(r" !     Warning: Python 3\.8 .*end of life", result.output), result.output[:3000]
+    assert "doesn't run on Python" not in result.output
+    assert tool_line in result.output and command_line in result.output
+    assert "lock-version" not in result.output, "a lock Poetry 1.8 wrote gets no newer-format warning"
+    packages = installed(result.work)
+    assert packages["django"] == "4.2.30" and packages["six"] == "1.17.0" and packages["gunicorn"] == "23.0.0"
+    assert "pytest" not in packages, "dev dependencies are not installed"
+    assert not {"poetry", "pipenv", "virtualenv"} & set(packages)
+    code, out = run_process(result.work, 'python -c "import sys, django; print(sys.version_info[:2], django.__version__)"')
+    assert code == 0 and out.strip().splitlines()[-1] == "(3, 8) 4.2.30", out
+    # A second build reuses the environment, and the tool, offline.
+    again = build(app, result.work, network=False, echo=False, cache_in_place=True)
+    assert again.returncode == 0, again.output[-5000:]
+    assert REUSE_STEP in again.output
+
+
+def test_a_poetry_2_lock_on_python_3_8_is_warned_about_before_poetry_1_8_runs(tmp_path):
+    app = copy_fixture("mgr_poetry_py38", tmp_path / "app")
+    lock = app / "poetry.lock"
+    lock.write_text(lock.read_text().replace('lock-version = "2.0"', 'lock-version = "2.1"'))
+    result = build(app, tmp_path / "work", echo=False, config={"SECRET_KEY": "test-only-secret-key-for-py38"})
+    assert " !     Warning: poetry.lock is of a newer format (2.1) than Poetry 1.8.5 reads." in result.output
+    assert "`pipx run poetry==1.8.5 lock`" in result.output

@@ -30,8 +30,6 @@ def make_context(tmp_path, config=None):
     [
         (uv.UvProject, False, ["/t/uv", "sync", "--locked", "--no-default-groups"]),
         (uv.UvProject, True, ["/t/uv", "sync", "--locked"]),
-        (poetry.Poetry, False, ["/t/poetry", "sync", "--only", "main", "--no-ansi", "--no-interaction"]),
-        (poetry.Poetry, True, ["/t/poetry", "sync", "--no-ansi", "--no-interaction"]),
         (pipenv.Pipenv, False, ["/t/pipenv", "install", "--deploy"]),
         (pipenv.Pipenv, True, ["/t/pipenv", "install", "--deploy", "--dev"]),
     ],
@@ -39,6 +37,52 @@ def make_context(tmp_path, config=None):
 def test_each_manager_runs_its_tool_with_the_lock_enforced(manager, for_ci, argv):
     tool = Path(argv[0])
     assert manager(for_ci).argv(tool) == argv
+
+
+@pytest.mark.parametrize(
+    "version, for_ci, argv",
+    [
+        ("2.4.3", False, ["/t/poetry", "sync", "--only", "main", "--no-ansi", "--no-interaction"]),
+        ("2.4.3", True, ["/t/poetry", "sync", "--no-ansi", "--no-interaction"]),
+        ("2.2.1", False, ["/t/poetry", "sync", "--only", "main", "--no-ansi", "--no-interaction"]),
+        # Poetry 1.8 (Python 3.8) has no `poetry sync`: `install --sync` is its same command.
+        ("1.8.5", False, ["/t/poetry", "install", "--sync", "--only", "main", "--no-ansi", "--no-interaction"]),
+        ("1.8.5", True, ["/t/poetry", "install", "--sync", "--no-ansi", "--no-interaction"]),
+    ],
+)
+def test_poetry_runs_the_exact_sync_command_of_its_version(version, for_ci, argv):
+    assert poetry.Poetry(for_ci).argv(Path("/t/poetry"), version) == argv
+    assert poetry.Poetry(for_ci).command(version) == ["poetry", *argv[1:-2]]
+
+
+@pytest.mark.parametrize("python", ["3.8.18", "3.9.18", "3.12.1", "3.14.0"])
+def test_every_pinned_poetry_has_a_command_and_a_lock_format(python):
+    version = tool_versions.poetry_version(python)
+    assert version is not None
+    assert tool_versions.poetry_command(version, False)[-2:] == ("--only", "main")
+    assert tool_versions.poetry_lock_format(version) in ((2, 0), (2, 1))
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ('[metadata]\nlock-version = "2.1"\npython-versions = ">=3.8"\n', (2, 1)),
+        ("[metadata]\nlock-version = '2.0'\n", (2, 0)),
+        ('[metadata]\npython-versions = "*"\n', None),
+        ('[[package]]\nname = "x"\n# lock-version = "9.9" is not the key\n', None),
+    ],
+)
+def test_the_poetry_lock_format_is_read_from_its_metadata(text, found):
+    assert poetry.lock_format(text) == found
+
+
+def test_a_newer_lock_than_poetry_1_8_reads_is_a_warning_with_both_fixes():
+    assert poetry.newer_lock_warning((2, 0), "1.8.5", "3.8.18") is None
+    assert poetry.newer_lock_warning((2, 1), "2.4.3", "3.12.1") is None
+    title, body = poetry.newer_lock_warning((2, 1), "1.8.5", "3.8.18")
+    assert title == "poetry.lock is of a newer format (2.1) than Poetry 1.8.5 reads."
+    assert "reads lock-version 2.0 and older" in body and "Python 3.8.18" in body
+    assert "poetry==1.8.5 lock" in body and ".python-version" in body
 
 
 def test_uv_works_on_the_runtime_prefix_with_its_cache_in_cache_dir(tmp_path):
@@ -148,16 +192,19 @@ def test_pipenvs_traceback_frames_are_kept_out_of_the_log():
 
 @pytest.mark.parametrize(
     "python, poetry_version, pipenv_version",
-    [("3.8.18", None, None), ("3.9.18", "2.2.1", "2025.0.4"), ("3.12.1", "2.4.3", "2026.10.3")],
+    [("3.7.17", None, None), ("3.8.18", "1.8.5", "2024.4.1"), ("3.9.18", "2.2.1", "2025.0.4"),
+     ("3.12.1", "2.4.3", "2026.10.3")],
 )
 def test_tool_pins_follow_the_python_they_run_on(python, poetry_version, pipenv_version):
     assert tool_versions.poetry_version(python) == poetry_version
     assert tool_versions.pipenv_version(python) == pipenv_version
 
 
-def test_poetry_on_python_3_8_is_refused_with_the_fix():
-    error = poetry.unsupported_python("3.8.18")
-    assert error.title == "Poetry 2 doesn't run on Python 3.8.18."
+def test_poetry_and_pipenv_below_python_3_8_are_refused_with_the_fix():
+    error = poetry.unsupported_python("3.7.17")
+    assert error.title == "Poetry doesn't run on Python 3.7.17." and "3.8 or newer" in error.body
+    error = pipenv.unsupported_python("3.7.17")
+    assert error.title == "Pipenv doesn't run on Python 3.7.17." and "3.8 or newer" in error.body
 
 
 def test_uv_wheels_are_pinned_per_cpu_with_sha256():
@@ -219,6 +266,64 @@ def test_uv_is_downloaded_with_its_pinned_sha256(tmp_path, monkeypatch):
     assert calls == [(wheel.url, wheel.sha256)]
     assert binary.read_bytes() == b"uv!"
     assert [p.name for p in binary.parent.iterdir()] == ["uv"]  # the wheel is gone
+
+
+def test_uv_comes_from_the_apps_only_index_with_the_same_pinned_sha256(tmp_path, monkeypatch):
+    cache = BuildCache(tmp_path)
+    wheel = tool_versions.UV_WHEELS["x86_64"]
+    filename = wheel.url.rsplit("/", 1)[-1]
+    pages, calls = [], []
+    monkeypatch.setattr(tools.fetch, "to_bytes", lambda url: pages.append(url) or
+                        f'<a href="../../packages/{filename}#sha256={wheel.sha256}">{filename}</a>'.encode())
+
+    def to_file(url, destination, sha256, *args, **kwargs):
+        calls.append((url, sha256))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(f"uv-{tool_versions.UV}.data/scripts/uv", b"uv!")
+        destination.write_bytes(buffer.getvalue())
+        return sha256
+
+    monkeypatch.setattr(tools.fetch, "to_file", to_file)
+    binary = tools.uv_binary(cache, "x86_64", index="https://ci:pw@mirror.example/simple")
+    assert pages == ["https://ci:pw@mirror.example/simple/uv/"]
+    assert calls == [(f"https://ci:pw@mirror.example/packages/{filename}", wheel.sha256)]
+    assert binary.read_bytes() == b"uv!"
+
+
+@pytest.mark.parametrize(
+    "page, reason, phrase",
+    [
+        (b"<a href='uv-0.0.1-py3-none-any.whl'>old</a>", "dependencies::tool-not-on-index", "lists no uv-"),
+        (401, "dependencies::index-auth", "(HTTP 401)"),
+        (503, "dependencies::index-unreachable", "https://****@mirror.example/simple"),
+    ],
+)
+def test_uv_missing_from_or_refused_by_the_index_is_a_named_error(tmp_path, monkeypatch, page, reason, phrase):
+    def to_bytes(url):
+        if isinstance(page, bytes):
+            return page
+        error = DownloadError("HTTP error", f"The server answered HTTP {page}.", "download::http-error")
+        error.status = page
+        raise error
+
+    monkeypatch.setattr(tools.fetch, "to_bytes", to_bytes)
+    with pytest.raises(DependenciesError) as caught:
+        tools.uv_binary(BuildCache(tmp_path), "x86_64", index="https://ci:pw@mirror.example/simple")
+    assert caught.value.reason == reason and phrase in caught.value.body
+    assert "ci:pw" not in caught.value.body
+
+
+@pytest.mark.parametrize("index, arguments", [(None, []), ("https://m.example/simple", ["--index-url", "https://m.example/simple"])])
+def test_a_venv_tool_is_installed_from_the_apps_only_index(index, arguments):
+    assert tools.tool_index_arguments(index) == arguments
+
+
+def test_the_manager_downloads_uv_from_pypi_meanwhile_only_without_a_private_index(tmp_path):
+    manager = uv.UvProject()
+    assert manager.uses_uv()
+    manager.tool_index = "https://m.example/simple"
+    assert not manager.uses_uv()
 
 
 def test_an_unknown_cpu_gets_an_error_pointing_at_pip(tmp_path):

@@ -24,6 +24,11 @@ _NETWORK = re.compile(
     r"|All attempts to connect to|Could not fetch URL .*: connection error|Read timed out"
 )
 # pip: "ERROR: No matching distribution found for Django==6.1.3"
+# uv: "HTTP status client error (401 Unauthorized) for url (http://...)"; pip: "401 Error,
+# Credentials not correct for http://..."; Poetry: "401 Client Error: Unauthorized for url: ..."
+_UNAUTHORIZED = re.compile(r"\b(?:401|403)\b[^\n]{0,40}?(?:Unauthorized|Forbidden|Credentials not correct|Client Error)"
+                           r"|(?:Unauthorized|Forbidden) for url")
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s)`'\"<>]+")
 _PIP_NO_MATCH = re.compile(r"No matching distribution found for (?P<req>\S+)")
 _PIP_FROM_VERSIONS = re.compile(
     r"Could not find a version that satisfies the requirement (?P<req>\S+) \(from versions: (?P<versions>[^)]*)\)"
@@ -55,6 +60,28 @@ def index_names(settings: Mapping[str, str]) -> str:
     urls += (settings.get("PIP_EXTRA_INDEX_URL") or "").split()
     shown = ["PyPI (https://pypi.org/simple)" if url.rstrip("/") == PYPI else fetch.display_url(url) for url in urls]
     return " and ".join(shown)
+
+
+def _refused_credentials(text: str, indexes: str) -> Optional[Diagnosis]:
+    match = _UNAUTHORIZED.search(text)
+    if not match:
+        return None
+    # The URL the index refused, from the line that says so (credentials hidden).
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    line_end = text.find("\n", match.end())
+    url = _URL.search(text, line_start, line_end if line_end != -1 else len(text))
+    where = fetch.display_url(url.group().rstrip(".,:;")) if url else indexes
+    return Diagnosis(
+        "The package index refused the credentials.",
+        f"{where} answered 401/403: the user name or password that\n"
+        "the config vars give this index is wrong, or has no access to it.\n\n"
+        "To fix it:\n"
+        "1. Check the config var with the credentials: the index URL's\n"
+        "   user:password (PIP_INDEX_URL, UV_INDEX_URL ...), or the\n"
+        "   UV_INDEX_<NAME>_PASSWORD / POETRY_HTTP_BASIC_<SOURCE>_PASSWORD pair.\n"
+        "2. Correct it (heroku config:set NAME=...) and deploy again.",
+        "dependencies::index-auth",
+    )
 
 
 def _requires_python(text: str, python_version: str) -> Optional[Diagnosis]:
@@ -163,6 +190,9 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
             "2. If a config var names a private index, check its address.",
             "dependencies::index-unreachable",
         )
+    refused = _refused_credentials(text, index_names(settings))
+    if refused:
+        return refused
     mismatch = _requires_python(text, python_version)
     if mismatch:
         return mismatch
@@ -208,7 +238,8 @@ def install_error(what: str, text: str, python_version: str, settings: Mapping[s
 def tool_install_error(title: str, version: str, text: str, python_version: str,
                        settings: Mapping[str, str]) -> DependenciesError:
     failure = classify(text, python_version, settings)
-    if failure is not None and failure.reason in ("dependencies::disk-full", "dependencies::index-unreachable"):
+    if failure is not None and failure.reason in ("dependencies::disk-full", "dependencies::index-unreachable",
+                                                  "dependencies::index-auth"):
         return DependenciesError(failure.title, f"While installing {title} {version}.\n\n{failure.body}",
                                  reason=failure.reason)
     tail = "\n".join(text.splitlines()[-10:])

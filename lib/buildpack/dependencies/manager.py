@@ -21,6 +21,9 @@ from buildpack.dependencies import environment
 class PackageManager:
     name = ""  # as PYTHON_PACKAGE_MANAGER spells it
     title = ""  # as the build log names it
+    # The index the build tools come from when a config var makes it the app's only one
+    # (indexes.tool_index; set by selection.for_app): None is PyPI.
+    tool_index: Optional[str] = None
 
     def files(self) -> List[str]:
         """The app's files this manager installs from (relative to the app)."""
@@ -35,8 +38,9 @@ class PackageManager:
         raise NotImplementedError
 
     def uses_uv(self) -> bool:
-        """Whether a fresh install runs uv (then it is downloaded while Python installs)."""
-        return True
+        """Whether a fresh install runs uv downloaded from PyPI (then it is downloaded while
+        Python installs; from a private index it is fetched when needed, with its errors)."""
+        return self.tool_index is None
 
     def install_fresh(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Dict[str, str]:
         """Install into a bare runtime; return what is installed."""

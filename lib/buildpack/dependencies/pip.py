@@ -134,7 +134,7 @@ class RequirementsFiles(PackageManager):
         return sources.fingerprint(ctx, self.sources)
 
     def uses_uv(self) -> bool:
-        return self.installer == "uv"
+        return self.installer == "uv" and super().uses_uv()
 
     def install(self, ctx: Context, build_cache: BuildCache, python_version: str, action: Action,
                 known: Optional[Dict[str, str]]) -> Dict[str, str]:
@@ -146,7 +146,7 @@ class RequirementsFiles(PackageManager):
 
     def install_fresh(self, ctx: Context, build_cache: BuildCache, python_version: str) -> Dict[str, str]:
         self._note_installer()
-        uv = tools.uv_binary(build_cache) if self.installer == "uv" else None
+        uv = tools.uv_binary(build_cache, index=self.tool_index) if self.installer == "uv" else None
         if uv is not None:
             kept = kept_tools(python_version)
             output.step("Installing " + " and ".join(f"{name} {version}" for name, version in kept.items()))
@@ -162,7 +162,7 @@ class RequirementsFiles(PackageManager):
              known: Optional[Dict[str, str]]) -> Dict[str, str]:
         self._note_installer()
         before = known if known is not None else environment.inspect(ctx, None).installed
-        uv = tools.uv_binary(build_cache) if self.installer == "uv" else None
+        uv = tools.uv_binary(build_cache, index=self.tool_index) if self.installer == "uv" else None
         requirements_file = self._prepare(ctx, build_cache, python_version)
         top = requirements.top_level(requirements_file) if requirements_file is not None else []
         keep = sorted(kept_tools(python_version))

@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
-from buildpack import build_env, commands, output
+from buildpack import build_env, commands, fetch, output
 from buildpack.cache import BuildCache
 from buildpack.context import Context
-from buildpack.dependencies import environment, failures, requirements, tool_versions, tools
+from buildpack.dependencies import environment, failures, indexes, requirements, tool_versions, tools
 from buildpack.dependencies.manager import PackageManager, describe_changes
 from buildpack.errors import DependenciesError
 
@@ -69,7 +69,7 @@ def unsupported_python(python_version: str) -> DependenciesError:
     return DependenciesError(
         f"Pipenv doesn't run on Python {python_version}.",
         f"This app uses Pipenv (Pipfile.lock) and Python {python_version}; the\n"
-        "Pipenv releases the buildpack installs need Python 3.9 or newer.\n\n"
+        "Pipenv releases the buildpack installs need Python 3.8 or newer.\n\n"
         "To fix it: move the app to a supported Python (python_version in\n"
         "the Pipfile, e.g. 3.13), then `pipenv lock`, commit and deploy again.",
         reason="dependencies::pipenv-python",
@@ -152,6 +152,23 @@ class Pipenv(PackageManager):
             # Editable VCS checkouts go where pip's do, under /app (PIP_SRC is denied to config vars).
             "PIP_SRC": str(ctx.app_python_home.parent / "src"),
         })
+        # Private indexes: the config vars the Pipfile's source urls name (${VAR}: Pipenv
+        # expands them), and PIP_INDEX_URL as the mirror that replaces PyPI.
+        pipfile = (ctx.build_dir / "Pipfile").read_text(encoding="utf-8", errors="replace")
+        missing = indexes.missing_source_vars(ctx.config_vars, pipfile)
+        if missing:
+            output.warning(
+                "A Pipfile source url names a variable no config var sets.",
+                f"A source url uses {', '.join('${' + name + '}' for name in missing)}, and the app has no\n"
+                "config var of that name, so Pipenv uses the text as it is.\n\n"
+                f"To fix it: heroku config:set {missing[0]}=..., then deploy again.",
+            )
+        private = indexes.pipenv_vars(ctx.config_vars, pipfile)
+        values.update(private)
+        if private:
+            output.detail("Index config vars: " + ", ".join(
+                f"PIPENV_PYPI_MIRROR={fetch.display_url(value)} (from PIP_INDEX_URL)" if name == "PIPENV_PYPI_MIRROR"
+                else f"{name} (set)" for name, value in sorted(private.items())))
         output.step("Installing dependencies with 'pipenv install --deploy" + (" --dev'" if self.for_ci else "'"))
         result = commands.run(self.argv(pipenv), values, cwd=ctx.build_dir, filter_line=_quiet)
         if not result.ok:

@@ -19,7 +19,7 @@ from typing import List, Optional, Tuple
 
 from buildpack import output
 from buildpack.context import Context
-from buildpack.dependencies import pip, pipenv, poetry, uv
+from buildpack.dependencies import indexes, pip, pipenv, poetry, uv
 from buildpack.dependencies.manager import PackageManager
 from buildpack.errors import DependenciesError
 
@@ -166,10 +166,14 @@ def for_app(ctx: Context, for_ci: bool) -> PackageManager:
     """The step: choose the manager, say so, and return it."""
     choice = choose(ctx.build_dir, ctx.setting(CONFIG_VAR))
     announce(choice)
+    manager: PackageManager
     if choice.name == "uv":
-        return uv.UvProject(for_ci)
-    if choice.name == "poetry":
-        return poetry.Poetry(for_ci)
-    if choice.name == "pipenv":
-        return pipenv.Pipenv(for_ci)
-    return pip.RequirementsFiles(ctx, for_ci)
+        manager = uv.UvProject(for_ci)
+    elif choice.name == "poetry":
+        manager = poetry.Poetry(for_ci)
+    elif choice.name == "pipenv":
+        manager = pipenv.Pipenv(for_ci)
+    else:
+        manager = pip.RequirementsFiles(ctx, for_ci)
+    manager.tool_index = indexes.tool_index(ctx.config_vars)
+    return manager

@@ -5,7 +5,10 @@
 - Poetry and Pipenv: each in its own virtualenv made by the app's Python (they
   run on it), installed by uv (or, on a CPU without a uv wheel, by the pip wheel
   the runtime bundles), so the venv needs no pip of its own.
-A tool that is already there is reused without the network.
+A tool that is already there is reused without the network. Tools come from
+PyPI, or from the app's own index when a config var makes it the only one
+(indexes.tool_index): uv's wheel is then looked up on that index's simple page
+and still checked against the pinned sha256.
 """
 from __future__ import annotations
 
@@ -16,12 +19,12 @@ import stat
 import threading
 import zipfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List, Optional
 
 from buildpack import build_env, commands, fetch, output
 from buildpack.cache import BuildCache
 from buildpack.context import Context
-from buildpack.dependencies import environment, failures, tool_versions
+from buildpack.dependencies import environment, failures, indexes, tool_versions
 from buildpack.errors import ChecksumMismatchError, DependenciesError, DownloadError
 
 UV_MEMBER = "uv-{version}.data/scripts/uv"
@@ -31,8 +34,8 @@ def machine() -> str:
     return platform.machine()
 
 
-def uv_binary(build_cache: BuildCache, arch: str = "") -> Path:
-    """The pinned uv binary, from the cache or downloaded into it."""
+def uv_binary(build_cache: BuildCache, arch: str = "", index: Optional[str] = None) -> Path:
+    """The pinned uv binary, from the cache or downloaded into it (from PyPI, or `index`)."""
     arch = arch or machine()
     version = tool_versions.UV
     wheel = tool_versions.UV_WHEELS.get(arch)
@@ -46,6 +49,10 @@ def uv_binary(build_cache: BuildCache, arch: str = "") -> Path:
         )
     binary = _uv_path(build_cache, arch)
     if _usable(binary):
+        return binary
+    if index is not None:
+        with output.timed(f"Installing uv {version} (from {indexes.describe_source(index)})"):
+            _download_uv(binary, _uv_on_index(index, wheel.url, version), wheel.sha256, version)
         return binary
     with output.timed(f"Installing uv {version} (from PyPI)"):
         try:
@@ -63,6 +70,51 @@ def uv_binary(build_cache: BuildCache, arch: str = "") -> Path:
                 reason="dependencies::index-unreachable",
             ) from None
     return binary
+
+
+def _uv_on_index(index: str, pypi_url: str, version: str) -> str:
+    """The URL of the pinned uv wheel on the app's index (the same file as on PyPI)."""
+    filename = pypi_url.rsplit("/", 1)[-1]
+    page = indexes.simple_page(index, "uv")
+    shown = indexes.describe_source(index)
+    try:
+        html = fetch.to_bytes(page).decode("utf-8", errors="replace")
+    except DownloadError as exc:
+        raise _index_error(shown, version, exc) from None
+    link = indexes.wheel_link(page, html, filename)
+    if link is None:
+        raise DependenciesError(
+            f"The package index has no uv {version} wheel.",
+            f"The config vars make {shown} the only index,\n"
+            f"and its page for uv lists no {filename}.\n\n"
+            "To fix it: add that file (from PyPI) to the index, or let the index\n"
+            "mirror PyPI's uv, then deploy again.",
+            reason="dependencies::tool-not-on-index",
+        )
+    return link
+
+
+def _index_error(shown: str, version: str, exc: DownloadError) -> DependenciesError:
+    status = getattr(exc, "status", None)
+    cause = (exc.body.strip().splitlines() or [exc.title])[0]
+    if status in (401, 403):
+        return DependenciesError(
+            "The package index refused the credentials.",
+            f"Downloading uv {version} from {shown} was refused\n"
+            f"(HTTP {status}): the user name or password in the config var that\n"
+            "names the index is wrong, or has no access to it.\n\n"
+            "To fix it: correct the credentials in that config var (e.g.\n"
+            "heroku config:set PIP_INDEX_URL=https://USER:TOKEN@host/simple),\n"
+            "then deploy again.",
+            reason="dependencies::index-auth",
+        )
+    return DependenciesError(
+        "The package index could not be reached.",
+        f"Downloading uv {version} from {shown} failed:\n{cause}\n\n"
+        "To fix it:\n1. Build again: this is often a passing network problem.\n"
+        "2. Check the index's address in the config var that names it.",
+        reason="dependencies::index-unreachable",
+    )
 
 
 @contextlib.contextmanager
@@ -139,6 +191,11 @@ def extract_uv(wheel: Path, binary: Path, version: str) -> None:
     os.replace(partial, binary)
 
 
+def tool_index_arguments(index: Optional[str]) -> List[str]:
+    """Installer options that take a build tool from the app's only index (uv and pip spell it alike)."""
+    return ["--index-url", index] if index is not None else []
+
+
 def venv_tool(ctx: Context, build_cache: BuildCache, package: str, version: str, script: str,
               python_version: str, title: str) -> Path:
     """`script` from `package==version`, in a venv of the app's Python kept in the cache."""
@@ -151,17 +208,20 @@ def venv_tool(ctx: Context, build_cache: BuildCache, package: str, version: str,
     commands.remove_tree(venv)
     build_cache.tools_dir.mkdir(parents=True, exist_ok=True)
     env = build_env.for_app(ctx)
+    index = indexes.tool_index(ctx.config_vars)
     create = [str(ctx.app_python), "-m", "venv", "--without-pip", str(venv)]
     if machine() in tool_versions.UV_WHEELS:
         # uv fetches a tool's ~40 dependencies in parallel: seconds, where pip takes a minute
         # or more; its package cache (CACHE_DIR) serves the next tool install too.
-        install = [str(uv_binary(build_cache)), "pip", "install", "--python", str(venv / "bin" / "python"),
-                   "--no-config", "--cache-dir", str(build_cache.root / "uv"), "--quiet", f"{package}=={version}"]
+        install = [str(uv_binary(build_cache, index=index)), "pip", "install", "--python",
+                   str(venv / "bin" / "python"), "--no-config", "--cache-dir", str(build_cache.root / "uv"),
+                   "--quiet", *tool_index_arguments(index), f"{package}=={version}"]
     else:
         wheel = environment.bundled_pip_wheel(ctx.python_home)
         install = [str(venv / "bin" / "python"), str(wheel / "pip"), "install", "--quiet", "--no-warn-script-location",
-                   "--disable-pip-version-check", f"{package}=={version}"]
-    with output.timed(f"Installing {title} {version}"):
+                   "--disable-pip-version-check", *tool_index_arguments(index), f"{package}=={version}"]
+    source = f" (from {indexes.describe_source(index)})" if index is not None else ""
+    with output.timed(f"Installing {title} {version}{source}"):
         for argv in (create, install):
             result = commands.run(argv, env, cwd=build_cache.tools_dir)
             if not result.ok:

@@ -20,7 +20,7 @@ from typing import Dict, List, Mapping, Optional
 from buildpack import build_env, commands, fetch, output
 from buildpack.cache import BuildCache
 from buildpack.context import Context
-from buildpack.dependencies import environment, failures, requirements, tool_versions, tools
+from buildpack.dependencies import environment, failures, indexes, requirements, tool_versions, tools
 from buildpack.dependencies.manager import ExactSyncManager
 from buildpack.errors import DependenciesError
 
@@ -112,12 +112,20 @@ class UvProject(ExactSyncManager):
         return argv  # bytecode: compiled by the bytecode step, in the background
 
     def run(self, ctx: Context, build_cache: BuildCache, python_version: str) -> None:
-        binary = tools.uv_binary(build_cache)
+        binary = tools.uv_binary(build_cache, index=self.tool_index)
         argv = self.argv(binary)
         output.step("Installing dependencies with 'uv sync --locked" + (" --no-default-groups'" if not self.for_ci else "'"))
         values = env(ctx, build_cache)
         # The app's Python, where uv installs: its prefix is the "project environment".
         values["UV_PROJECT_ENVIRONMENT"] = str(ctx.app_python_home)
+        # The app's private indexes: uv's own settings, and the credentials of the indexes
+        # pyproject.toml names (UV_INDEX_<NAME>_USERNAME/_PASSWORD), nothing else.
+        pyproject = (ctx.build_dir / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
+        private = indexes.uv_project_vars(ctx.config_vars, pyproject)
+        values.update(private)
+        shown = describe_project_indexes(private)
+        if shown:
+            output.detail(shown)
         result = commands.run(argv, values, cwd=ctx.build_dir)
         if not result.ok:
             raise lock_error(result.text) or failures.install_error(
@@ -125,6 +133,15 @@ class UvProject(ExactSyncManager):
                 "To fix it:\n1. Run `uv sync --locked` locally with the same Python version\n"
                 "   and fix what fails.\n2. Commit the changes and deploy again.",
             )
+
+
+def describe_project_indexes(settings: Mapping[str, str]) -> Optional[str]:
+    """Which of uv's index config vars a uv project gets, URLs with credentials hidden."""
+    shown = [f"{name}={fetch.display_url(settings[name].strip())}" for name in indexes.UV_INDEX_VARS
+             if settings.get(name, "").strip()]
+    shown += sorted(f"{name} (set)" for name in settings if name.startswith("UV_INDEX_") and
+                    name.endswith(("_USERNAME", "_PASSWORD")))
+    return "Index config vars: " + ", ".join(shown) if shown else None
 
 
 # --- uv as the installer of requirements files --------------------------------------------------
