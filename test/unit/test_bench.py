@@ -4,7 +4,6 @@ from __future__ import annotations
 import bench
 
 
-
 def test_the_goals_are_met_missed_or_not_measured():
     lines = bench.goal_lines({"tutorial": {"warm_compile": 0.4, "add_compile": 3.5},
                               "scale": {"warm_150_over_5": 1.25}})

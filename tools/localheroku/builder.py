@@ -27,9 +27,9 @@ from localheroku.contract import (
     CACHE_DIR,
     ENV_DIR,
     FAKE_SOURCE_VERSION,
+    NO_HOST_ENV,
     REPO,
     SOURCE_RUNTIMES,
-    NO_HOST_ENV,
     LocalHerokuError,
     build_dir_path,
     build_env,
@@ -40,6 +40,7 @@ from localheroku.procfile import parse_procfile, parse_release_yaml, shown_types
 from localheroku.runners import BuildLayout, Invocation, Runner
 from localheroku.runners.sandbox import SandboxRunner
 from localheroku.stacks import DEFAULT_STACK, STACKS, Stack
+
 
 @dataclasses.dataclass(frozen=True)
 class BuildRequest:

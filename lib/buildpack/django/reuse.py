@@ -44,9 +44,22 @@ from buildpack.django import project
 from buildpack.django.process import DjangoProcess, Outcome
 from buildpack.django.project import DjangoApp
 from buildpack.django.reuse_keys import (
-    FORMAT, DJANGO_COLLECTSTATIC, Digests, buildpack_digest, filled_in, first_change, keyed, masked,
-    packages_digest, placeholders, relative_to, static_components, take_manifest, tree_digests,
-    whole_components, without_build,
+    DJANGO_COLLECTSTATIC,
+    FORMAT,
+    Digests,
+    buildpack_digest,
+    filled_in,
+    first_change,
+    keyed,
+    masked,
+    packages_digest,
+    placeholders,
+    relative_to,
+    static_components,
+    take_manifest,
+    tree_digests,
+    whole_components,
+    without_build,
 )
 
 DIRECTORY = "django-reuse"
