@@ -12,7 +12,7 @@ import json
 import pytest
 
 from integration.conftest import clone_work, copy_fixture
-from integration.sandbox import build
+from integration.local_platform import build
 
 REUSED_DJANGO = "-----> Reusing the last build's Django results: the app's files, the installed packages\n"
 REUSED_STATIC = "-----> Reusing collectstatic's output from the last build: nothing it reads changed\n"

@@ -19,7 +19,7 @@ from typing import Iterator, List, NamedTuple
 import pytest
 
 from integration.conftest import assert_clean_failure, copy_fixture
-from integration.sandbox import build, run_process
+from integration.local_platform import build, run_process
 
 USER = "ci-builder"
 PACKAGE = "acme-private-utils"
