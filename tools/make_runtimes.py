@@ -25,15 +25,18 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
+
+# The index's format and the architecture names are the buildpack's, which reads the index.
+from buildpack.python.runtime_store import ARCHES, INDEX_FORMAT, machine_arch  # noqa: E402
+
 # Bump whenever the packing changes, so that every archive is rebuilt once.
 TOOL_FORMAT = 3
-INDEX_FORMAT = 1
 TARGET_PREFIX = "/app/.heroku/python"
 DEFAULT_SOURCE = "/root/.pyenv/versions"
 DEFAULT_OUT = str(Path(__file__).resolve().parent.parent / ".runtimes")
 DEFAULT_STACKS = "heroku-20 heroku-22 heroku-24"
 MIN_VERSION = (3, 8)
-ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 TEST_DIRS = {"test", "tests", "idle_test"}
 STATE_FILE = ".state.json"
 INDEX_FILE = "index.json"
@@ -67,9 +70,9 @@ def select_versions(source: Path, wanted: list[str] | None) -> list[str]:
 
 def host_arch() -> str:
     machine = platform.machine()
-    if machine not in ARCHES:
+    if machine.lower() not in ARCHES:
         raise SystemExit(f"unsupported architecture: {machine}")
-    return ARCHES[machine]
+    return machine_arch(machine)
 
 
 def archive_name(version: str, arch: str) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from buildpack.python import runtime_store
+
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "make_runtimes.py"
 REAL_PYENV = Path("/root/.pyenv/versions")
 
@@ -167,6 +169,17 @@ def test_write_json_atomic_never_leaves_a_partial_file(tmp_path: Path, monkeypat
     with pytest.raises(OSError):
         mr.write_json_atomic(target, {"format": 2})
     assert json.loads(target.read_text()) == {"format": 1}
+
+
+def test_the_index_it_writes_is_the_index_the_buildpack_reads(pyenv: Path, tmp_path: Path) -> None:
+    """One format, defined by the reader: what the tool writes parses back entry for entry."""
+    out = tmp_path / "store"
+    index = mr.build_store(pyenv, out, ["3.12.1"], ["heroku-22", "heroku-24"])
+    entries = runtime_store.parse_index((out / "index.json").read_bytes(), str(out / "index.json"))
+    assert [(e.version, e.arch, e.stacks, e.file, e.sha256, e.size, e.requires) for e in entries] == [
+        (raw["version"], raw["arch"], tuple(raw["stacks"]), raw["file"], raw["sha256"], raw["size"], raw["requires"])
+        for raw in index["runtimes"]]
+    assert entries[0].arch == runtime_store.machine_arch()
 
 
 def test_fake_store_archive_is_trimmed_and_relocated(pyenv: Path, tmp_path: Path) -> None:
