@@ -76,7 +76,7 @@ def main(spec_path: str) -> int:
     result = localheroku.build(
         spec["app"], spec["work"], stack=spec["stack"], config=spec.get("config") or {},
         network=spec.get("network", True), build_dir_name=spec.get("build_dir_name"),
-        extra_env=spec.get("extra_env"), echo=True, cache_in_place=spec.get("in_place", True),
+        extra_env=spec.get("extra_env") or {}, echo=True, cache_in_place=spec.get("in_place", True),
         host_env=os.environ)
     return result.returncode
 
