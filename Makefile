@@ -19,7 +19,7 @@ setup:  ## apt packages, the dev tooling venvs and the local runtime store
 runtimes:  ## the local runtime store in .runtimes/ (incremental)
 	STACKS="$(STACKS)" $(PYTHON) tools/make_runtimes.py --stacks "$(STACKS)"
 
-runtimes-src:  ## CPython from Debian's source, built in the stand-in images (heroku-20's glibc 2.31); once per machine
+runtimes-src:  ## CPython from Debian's source, built in the stand-in images (what the tests use); once per machine
 	$(PYTHON) tools/source_runtimes.py
 
 images:  ## pull Heroku's stack images, or make the Debian stand-ins (once per machine)

@@ -2,7 +2,7 @@
 
 The tutorial app (with psycopg2, test/fixtures/django_postgres) builds in the heroku-20
 stand-in (Debian 11: glibc 2.31, OpenSSL 1.1.1) with a CPython built from Debian's source inside
-that image (tools/source_runtimes.py), and in the heroku-24 stand-in (Debian 12); each
+that image (tools/source_runtimes.py, Python 3.14), and in the heroku-24 stand-in (Debian 12); each
 releases (migrate) into a real PostgreSQL and serves /admin/login/ and its CSS. Through the
 router stand-in, with SECURE_SSL_REDIRECT on, a superuser made in a one-off dyno logs in with a
 POST of the admin login form, CSRF token and Origin checked by Django as on Heroku.
@@ -68,7 +68,7 @@ def config_for(postgres: Postgres, database: str) -> dict[str, str]:
 def on_heroku_20(postgres, tmp_path_factory):
     root = tmp_path_factory.mktemp("heroku20")
     app = copy_fixture("django_postgres", root / "app")
-    (app / "runtime.txt").write_text("python-3.13\n")  # what Debian's archive carries for a source build
+    (app / "runtime.txt").write_text("python-3.14\n")  # built from Debian's source in the stand-in
     result = build(app, root / "work", stack="heroku-20", config=config_for(postgres, "portfolio20"), echo=False,
                    runner=container_runner())
     assert result.returncode == 0, result.output[-5000:]
@@ -90,10 +90,11 @@ def on_heroku_24(postgres, tmp_path_factory):
 def test_heroku_20_stand_in_builds_with_a_runtime_built_on_glibc_2_31(on_heroku_20):
     record = (on_heroku_20.work / "build.json").read_text()
     assert "localheroku-stand-in:bullseye-build-" in record and "localheroku-stand-in:bullseye-run-" in record
-    assert "-----> Using Python 3.13." in on_heroku_20.output
+    assert "-----> Using Python 3.14." in on_heroku_20.output
     # The archive source_runtimes.py built in the stand-in, not one of the host's pyenv builds.
     index = json.loads((SOURCE_RUNTIMES / "bullseye" / "store" / "index.json").read_text())
-    assert f"Verified sha256 {index['runtimes'][0]['sha256'][:16]}" in on_heroku_20.output
+    built = [entry["sha256"][:16] for entry in index["runtimes"] if entry["version"].startswith("3.14.")]
+    assert any(f"Verified sha256 {sha}" in on_heroku_20.output for sha in built)
     probe = "import platform, ssl; print(platform.libc_ver()[1], ssl.OPENSSL_VERSION)"
     code, out = run_process(on_heroku_20.work, f'python -c "{probe}"')
     assert code == 0, out

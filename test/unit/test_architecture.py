@@ -144,7 +144,7 @@ def test_only_output_writes_to_the_terminal():
 LOCALHEROKU = Path(__file__).resolve().parents[2] / "tools" / "localheroku"
 LOCALHEROKU_LAYERS = [
     {"contract", "stacks"},                                              # Heroku's contract, the stack table
-    {"files", "procfile", "images", "configstore", "appsource"},         # host files, parsers, image recipes
+    {"files", "procfile", "images", "runtimes", "configstore", "appsource"},  # host files, parsers, recipes
     {"runners", "runners.base", "runners.sandbox", "runners.container"},  # where a script runs
     {"builder", "dyno", "router"},                                       # a build, the dynos, the router
     {"cli", "__init__", "__main__"},                                     # the command line, the package's API

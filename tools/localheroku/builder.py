@@ -39,6 +39,7 @@ from localheroku.images import TAG_PREFIX
 from localheroku.procfile import parse_procfile, parse_release_yaml, shown_types
 from localheroku.runners import BuildLayout, Invocation, Runner
 from localheroku.runners.sandbox import SandboxRunner
+from localheroku.runtimes import offered_minors, recipe_for, requested_minor
 from localheroku.stacks import DEFAULT_STACK, STACKS, Stack
 
 
@@ -104,6 +105,12 @@ class Log:
         if self.echo:
             print(f"-----> {text}", flush=True)
 
+    def show(self, text: str) -> None:
+        """The tool's own output as it comes (a child's lines): on the terminal, not in build.log."""
+        if self.echo:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
     def text(self) -> str:
         return "".join(self.parts)
 
@@ -130,16 +137,54 @@ def source_runtimes_root(host_env: Mapping[str, str]) -> Path:
     return Path(host_env.get("RUNTIMES_SRC_DIR") or SOURCE_RUNTIMES)
 
 
+def in_stand_in(record: Mapping[str, object], host_env: Mapping[str, str]) -> bool:
+    """A container build in a Debian stand-in image, with no store of the host's own named."""
+    return (record.get("runner") == "container" and str(record.get("build_image", "")).startswith(TAG_PREFIX)
+            and not host_env.get("PYTHON_RUNTIMES_URL", "").startswith("file://"))
+
+
+def stand_in_store(stack: Stack, host_env: Mapping[str, str]) -> Path:
+    return source_runtimes_root(host_env) / stack.debian_suite / "store"
+
+
 def store_for(record: Mapping[str, object], stack: Stack, host_env: Mapping[str, str]) -> Path | None:
     """The runtime store a build uses: PYTHON_RUNTIMES_URL if the host names one; in a stand-in
-    image the runtimes built for its Debian release (make runtimes-src), else the local store;
-    in Heroku's own images none: the buildpack downloads Heroku's runtimes, as on Heroku."""
-    if host_env.get("PYTHON_RUNTIMES_URL", "").startswith("file://") or record.get("runner") != "container":
-        return runtime_store(host_env)
-    if not str(record.get("build_image", "")).startswith(TAG_PREFIX):
+    image the one store made for its Debian release (tools/source_runtimes.py), else the local
+    store; in Heroku's own images none: the buildpack downloads Heroku's runtimes, as on Heroku."""
+    if in_stand_in(record, host_env):
+        built_here = stand_in_store(stack, host_env)
+        return built_here if (built_here / "index.json").is_file() else runtime_store(host_env)
+    if record.get("runner") == "container" and not host_env.get("PYTHON_RUNTIMES_URL", "").startswith("file://"):
         return None
-    built_here = source_runtimes_root(host_env) / stack.debian_suite / "store"
-    return built_here if (built_here / "index.json").is_file() else runtime_store(host_env)
+    return runtime_store(host_env)
+
+
+def ensure_source_runtime(request: BuildRequest, stack: Stack, record: Mapping[str, object],
+                          show: Callable[[str], None]) -> None:
+    """In a stand-in image, the Python the app asks for is built from Debian's source the first
+    time (minutes, its progress shown), then kept in the stand-in's store for every later build.
+    A minor no recipe builds is left to the buildpack, whose error names what the stack has."""
+    if "PYTHON_RUNTIMES_URL" in request.config or not in_stand_in(record, request.host_env):
+        return
+    minor = requested_minor(request.app)
+    if minor in offered_minors(stand_in_store(stack, request.host_env), stack.name):
+        return
+    if recipe_for(stack.debian_suite, minor) is None:
+        return
+    show(f"-----> Python {minor} for {stack.name} is built from Debian's source the first time an app asks "
+         f"for it (a few minutes, once per machine)\n")
+    argv = [sys.executable, str(REPO / "tools" / "source_runtimes.py"), "--root",
+            str(source_runtimes_root(request.host_env)), "--stack", stack.name, "--minor", minor]
+    child = subprocess.Popen(argv, env=dict(request.host_env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, errors="replace")
+    assert child.stdout is not None
+    lines = []
+    for line in child.stdout:
+        lines.append(line)
+        show(line)
+    if child.wait() != 0:
+        raise LocalHerokuError(f"building Python {minor} for the {stack.debian_suite} stand-in failed "
+                               f"(exit status {child.returncode}):\n{''.join(lines[-30:])}")
 
 
 def recover_cache(work: Path) -> None:
@@ -225,6 +270,7 @@ def prepare_build(request: BuildRequest, runner: Runner | None = None, log: Log 
         if not needed.is_dir():
             raise LocalHerokuError(f"not a directory: {needed}")
     runner.prepare(stack, say)
+    ensure_source_runtime(request, stack, runner.record(), log.show if log else say_nothing)
     work = request.work
     recover_cache(work)
     (work / "cache").mkdir(parents=True, exist_ok=True)

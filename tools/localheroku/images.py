@@ -21,18 +21,21 @@ TAG_PREFIX = "localhost/localheroku-stand-in"
 USER_HOOK = "chroot \"$1\" useradd --uid 1000 --user-group --home-dir /app --no-create-home --shell /bin/bash heroku"
 
 # What a Heroku build image has that builds of Python apps rely on: a C toolchain and the
-# headers of the libraries CPython and common wheels link against; git and curl.
+# headers of the libraries CPython (dbm.ndbm: gdbm's compat; 3.14's compression.zstd: zstd) and
+# common source builds (psycopg2: libpq; Pillow: libjpeg, zlib; lxml: libxml2, libxslt) link
+# against; git and curl.
 BUILD_PACKAGES = (
     "build-essential", "ca-certificates", "curl", "dpkg-dev", "git", "libbz2-dev", "libexpat1-dev",
-    "libffi-dev", "libgdbm-dev", "liblzma-dev", "libncurses-dev", "libpq-dev", "libreadline-dev",
-    "libsqlite3-dev", "libssl-dev", "patchelf", "pkg-config", "python3", "tzdata", "uuid-dev", "xz-utils",
-    "zlib1g-dev", "zstd",
+    "libffi-dev", "libgdbm-compat-dev", "libgdbm-dev", "libjpeg-dev", "liblzma-dev", "libncurses-dev",
+    "libpq-dev", "libreadline-dev", "libsqlite3-dev", "libssl-dev", "libxml2-dev", "libxslt1-dev", "libzstd-dev",
+    "patchelf", "pkg-config", "python3", "tzdata", "uuid-dev", "xz-utils", "zlib1g-dev", "zstd",
 )
 # A run image: the shared libraries those builds link against, no compiler, no python3
 # (heroku-24's run image has none either).
 RUN_PACKAGES_COMMON = (
-    "ca-certificates", "curl", "libbz2-1.0", "libexpat1", "libgdbm6", "liblzma5", "libncursesw6",
-    "libpq5", "libreadline8", "libsqlite3-0", "libuuid1", "tzdata", "zlib1g",
+    "ca-certificates", "curl", "libbz2-1.0", "libexpat1", "libgdbm-compat4", "libgdbm6", "libjpeg62-turbo",
+    "liblzma5", "libncursesw6", "libpq5", "libreadline8", "libsqlite3-0", "libuuid1", "libxml2", "libxslt1.1",
+    "libzstd1", "tzdata", "zlib1g",
 )
 RUN_PACKAGES_BY_SUITE = {
     "bullseye": ("libffi7", "libssl1.1"),
