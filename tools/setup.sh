@@ -3,7 +3,7 @@
 # tools from Debian, the dev tooling venvs (3.11, and 3.8 = heroku-20's python
 # for the buildpack's own code), the local runtime store, and the container
 # runner: podman, the stack images (Heroku's, or Debian stand-ins) and CPython
-# built from Debian's source inside the heroku-20 stand-in. Idempotent: images
+# built from Debian's source inside the stand-ins (what the tests use; the rest on demand). Idempotent: images
 # and source builds are keyed by their inputs and made once per machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."

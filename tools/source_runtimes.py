@@ -87,11 +87,16 @@ def run(argv: list[str], env: dict[str, str]) -> None:
         raise LocalHerokuError(f"`{' '.join(argv[:3])} ...` failed with status {result.returncode}")
 
 
+IMAGES: dict[str, str] = {}  # stack -> its build image, found (pulled or made) once per run
+
+
 def image_of(stack_name: str, runner: ContainerRunner) -> str:
-    runner.images = None
-    runner.prepare(STACKS[stack_name], say)
-    assert runner.images is not None
-    return runner.images[0]
+    if stack_name not in IMAGES:
+        runner.images = None
+        runner.prepare(STACKS[stack_name], say)
+        assert runner.images is not None
+        IMAGES[stack_name] = runner.images[0]
+    return IMAGES[stack_name]
 
 
 def say(text: str) -> None:

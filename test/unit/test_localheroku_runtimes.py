@@ -88,16 +88,27 @@ def test_a_machine_fact_the_archive_needs_is_checked_per_release():
 
 @pytest.mark.parametrize("files, minor", [
     ({"runtime.txt": "python-3.9.x\n"}, "3.9"),
-    ({"runtime.txt": "python-3.11.7"}, "3.11"),
+    ({"runtime.txt": "python-3.11.7"}, "3.11.7"),
     ({".python-version": "# pinned\n3.13\n"}, "3.13"),
     ({"runtime.txt": "python-3.9", ".python-version": "3.12"}, "3.9"),  # runtime.txt is read first
     ({}, runtimes.DEFAULT_MINOR),
     ({".python-version": "pypy3.10"}, runtimes.DEFAULT_MINOR),
 ])
-def test_the_minor_an_app_asks_for(tmp_path, files, minor):
+def test_the_version_an_app_asks_for(tmp_path, files, minor):
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    assert runtimes.requested_minor(tmp_path) == minor
+    assert runtimes.requested_version(tmp_path) == minor
+
+
+def test_a_source_build_is_needed_for_the_newest_patch_unless_the_app_pins_one_the_store_has(tmp_path):
+    store = write_store(tmp_path / "store", [entry("3.13.0", NEW_GLIBC)])
+    index = json.loads((store / "index.json").read_text())
+    index["runtimes"][0]["stacks"] = ["heroku-24"]
+    (store / "index.json").write_text(json.dumps(index))
+    needed = runtimes.source_build_needed(store, "heroku-24", "bookworm", "3.13")
+    assert needed is not None and needed.upstream == "3.13.15"  # the repack's 3.13.0 is older
+    assert runtimes.source_build_needed(store, "heroku-24", "bookworm", "3.13.0") is None
+    assert runtimes.source_build_needed(store, "heroku-24", "bookworm", "3.12") is None  # no recipe
 
 
 def test_the_local_default_and_index_format_are_the_buildpacks():

@@ -39,7 +39,7 @@ from localheroku.images import TAG_PREFIX
 from localheroku.procfile import parse_procfile, parse_release_yaml, shown_types
 from localheroku.runners import BuildLayout, Invocation, Runner
 from localheroku.runners.sandbox import SandboxRunner
-from localheroku.runtimes import offered_minors, recipe_for, requested_minor
+from localheroku.runtimes import requested_version, source_build_needed
 from localheroku.stacks import DEFAULT_STACK, STACKS, Stack
 
 
@@ -162,15 +162,16 @@ def store_for(record: Mapping[str, object], stack: Stack, host_env: Mapping[str,
 def ensure_source_runtime(request: BuildRequest, stack: Stack, record: Mapping[str, object],
                           show: Callable[[str], None]) -> None:
     """In a stand-in image, the Python the app asks for is built from Debian's source the first
-    time (minutes, its progress shown), then kept in the stand-in's store for every later build.
-    A minor no recipe builds is left to the buildpack, whose error names what the stack has."""
+    time (minutes, its progress shown), then kept in the stand-in's store for every later build:
+    the newest patch its recipe gives, unless the app pins a patch the store has. A minor no
+    recipe builds is left to the buildpack, whose error names what the stack has."""
     if "PYTHON_RUNTIMES_URL" in request.config or not in_stand_in(record, request.host_env):
         return
-    minor = requested_minor(request.app)
-    if minor in offered_minors(stand_in_store(stack, request.host_env), stack.name):
+    recipe = source_build_needed(stand_in_store(stack, request.host_env), stack.name, stack.debian_suite,
+                                 requested_version(request.app))
+    if recipe is None:
         return
-    if recipe_for(stack.debian_suite, minor) is None:
-        return
+    minor = recipe.minor
     show(f"-----> Python {minor} for {stack.name} is built from Debian's source the first time an app asks "
          f"for it (a few minutes, once per machine)\n")
     argv = [sys.executable, str(REPO / "tools" / "source_runtimes.py"), "--root",

@@ -75,10 +75,12 @@ def stacks_of(suite: str) -> list[str]:
     return [name for name, stack in STACKS.items() if stack.debian_suite == suite]
 
 
-def requested_minor(app: Path) -> str:
-    """The minor the app's runtime.txt or .python-version names (as the buildpack reads them, first
-    found wins), else the default. An unreadable request is the buildpack's to explain."""
-    for name, pattern in (("runtime.txt", r"\s*python-(3\.\d+)\b"), (".python-version", r"\s*(3\.\d+)\b")):
+def requested_version(app: Path) -> str:
+    """The version the app's runtime.txt or .python-version names, "3.X" or "3.X.Y" (as the
+    buildpack reads them, first found wins), else the default minor. An unreadable request is the
+    buildpack's to explain."""
+    for name, pattern in (("runtime.txt", r"\s*python-(3\.\d+(?:\.\d+)?)\b"),
+                          (".python-version", r"\s*(3\.\d+(?:\.\d+)?)\b")):
         try:
             lines = (app / name).read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
@@ -97,9 +99,19 @@ def read_index(store: Path) -> list[dict[str, Any]]:
     return [entry for entry in runtimes if isinstance(entry, dict)]
 
 
-def offered_minors(store: Path, stack: str) -> set[str]:
-    return {".".join(str(entry.get("version", "")).split(".")[:2]) for entry in read_index(store)
-            if stack in entry.get("stacks", [])}
+def offered_versions(store: Path, stack: str) -> set[str]:
+    return {str(entry.get("version", "")) for entry in read_index(store) if stack in entry.get("stacks", [])}
+
+
+def source_build_needed(store: Path, stack: str, suite: str, wanted: str) -> SourceRuntime | None:
+    """The recipe to build before a build that asks for WANTED ("3.X" or "3.X.Y") on STACK: the
+    minor's recipe, unless the store already has it, or has the exact patch the app pins."""
+    minor = ".".join(wanted.split(".")[:2])
+    recipe = recipe_for(suite, minor)
+    offered = offered_versions(store, stack)
+    if recipe is None or recipe.upstream in offered or wanted in offered:
+        return None
+    return recipe
 
 
 def numbers(version: str | None) -> tuple[int, ...]:
