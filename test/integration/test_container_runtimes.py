@@ -4,7 +4,7 @@ The seed-era app (Django 3.2, psycopg2 2.9 built from source against the image's
 django-heroku, a Procfile with release) with runtime.txt `python-3.9` builds in the heroku-20
 stand-in, releases into PostgreSQL over SSL (django-heroku requires it) and serves its admin and
 CSS. An app that names no Python gets 3.14, Heroku's default, on every stack, and its dyno has
-the module set of Heroku's builds.
+the module set of Heroku's builds; a new Django 5 app so built on heroku-24 serves its admin.
 """
 from __future__ import annotations
 
@@ -73,3 +73,15 @@ def test_an_app_naming_no_python_gets_3_14_and_the_module_set_on(stack, tmp_path
     facts = json.loads(out.strip().splitlines()[-1])
     assert facts["version"] == newest["version"] and facts["prefix"] == "/app/.heroku/python"
     assert facts["decimal"] == "0.125"
+
+
+def test_a_new_django_5_app_naming_no_python_builds_on_heroku_24_with_3_14_and_serves(tmp_path):
+    app = copy_fixture("django_tutorial", tmp_path / "app")  # Django 5.2
+    (app / "runtime.txt").unlink()
+    result = build(app, tmp_path / "work", stack="heroku-24", echo=False, runner=container_runner(),
+                   config={"SECRET_KEY": "test-only-secret-key-for-the-container-test"})
+    assert result.returncode == 0, result.output[-5000:]
+    assert "-----> Using Python 3.14." in result.output and "(the default: no runtime.txt or .python-version)" \
+        in result.output
+    with start_web(result.work, echo=False) as web:  # release (migrate, into SQLite in the dyno) first
+        serves_admin(web.url)
