@@ -1,10 +1,17 @@
-"""Every expected, user-facing failure of the build.
+"""Every expected, user-facing failure of the build, and the one shape of a message.
 
-Each error carries a short title, a body (what was found, why it matters,
-numbered fixes) and a reason slug that tests and metrics can rely on. The entry
-modules catch BuildpackError, print it as an error block and exit 1.
+A Message is what every warning and error block says: a reason slug that tests
+and metrics can rely on (one of the `reasons` table), a short title, a body (what
+was found, why it matters, numbered fixes) and, when one fits, a documentation
+page. A pure function that finds a problem returns a Message (a Finding when it
+is a warning, a Failure when it will be raised); raising goes through
+BuildpackError, which carries the same four fields. The entry modules catch
+BuildpackError, print it as an error block and exit 1.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Type, TypeVar
 
 # Heroku Dev Center pages an error or warning block may point to (one line each,
 # "For more information, see:"). Only pages that exist: checked when added.
@@ -17,7 +24,26 @@ DOCS_RELEASE_PHASE = "https://devcenter.heroku.com/articles/release-phase"
 DOCS_STACKS = "https://devcenter.heroku.com/articles/stack"
 
 
+@dataclass(frozen=True)
+class Message:
+    reason: str  # a slug of the reasons table: "checks::debug", "dependencies::disk-full"
+    title: str
+    body: str
+    docs: Optional[str] = None  # a documentation page (DOCS_*), when one fits
+
+
+# The two roles a Message plays before it is printed; one type, named for the reader.
+Finding = Message  # a warning: printed, and the build goes on
+Failure = Message  # an error found by a pure function, raised later as a BuildpackError
+
+
+_Error = TypeVar("_Error", bound="BuildpackError")
+
+
 class BuildpackError(Exception):
+    """A Message raised: its title and body first, since most raise sites leave the reason
+    and the page to the class (a `<Thing><Problem>Error` has one of each)."""
+
     reason = "buildpack::error"
     # The documentation page for this kind of failure, when there is one.
     docs: str | None = None
@@ -30,6 +56,11 @@ class BuildpackError(Exception):
             self.reason = reason
         if docs is not None:
             self.docs = docs
+
+    @classmethod
+    def of(cls: Type[_Error], message: Message) -> _Error:
+        """The error that raises a Failure, with its reason and page (the class's page when it has none)."""
+        return cls(message.title, message.body, reason=message.reason, docs=message.docs)
 
 
 class StackUnknownError(BuildpackError):

@@ -23,7 +23,7 @@ from buildpack import output
 from buildpack.app import wsgi_target
 from buildpack.app.shell_command import SHELL_WORDS, Invocation, invocations, join_path
 from buildpack.app.slug_lookup import Lookup, filesystem_lookup
-from buildpack.errors import DOCS_PROCFILE
+from buildpack.errors import DOCS_PROCFILE, Finding
 from buildpack.source import node_assets
 from buildpack.source.app_files import refuse_link_outside
 
@@ -35,13 +35,6 @@ READ_LIMIT = 1024 * 1024  # bytes: what a sane Procfile never reaches
 QUOTE_LIMIT = 120  # characters of a line shown in the log
 MAX_FINDINGS_SHOWN = 5
 SPECIAL_TYPES = ("web", "release", "worker")
-
-
-@dataclass(frozen=True)
-class Finding:
-    slug: str  # "procfile::no-colon": stable, for tests and metrics
-    title: str
-    body: str
 
 
 @dataclass

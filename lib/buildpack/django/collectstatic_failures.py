@@ -1,14 +1,17 @@
 """Why collectstatic failed, read from the tail of Django's output, and how to fix it.
 
 Pure functions: the collectstatic step (django.py) hands over the lines it kept
-and gets back a Failure (title, body, reason slug) to raise. The table tests use
-real Django output (test/unit/collectstatic_outputs/).
+and gets back a Failure (reason, title, body) to raise; its reason names the
+kind within collectstatic's failures ("env-var-missing"), the step adds the
+family. The table tests use real Django output (test/unit/collectstatic_outputs/).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Collection, List, Optional
+
+from buildpack.errors import Failure
 
 TRACEBACK_HEADER = "Traceback (most recent call last):"
 EXCERPT_MAX_EXCEPTION_LINES = 12
@@ -107,13 +110,6 @@ class ParsedTraceback:
         match = _EXCEPTION.match(self.exception[0])
         first = (match.group("message") or "") if match else self.exception[0]
         return "\n".join([first] + self.exception[1:]).strip()
-
-
-@dataclass
-class Failure:
-    reason: str  # the slug after "collectstatic::"
-    title: str
-    body: str
 
 
 def parse_traceback(lines: List[str]) -> Optional[ParsedTraceback]:

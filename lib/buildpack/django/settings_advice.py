@@ -11,13 +11,12 @@ even SECRET_KEY's (the script reports its length and origin only).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
 
 from buildpack import commands, output, version_numbers
 from buildpack.context import Context
 from buildpack.django import project
-from buildpack.errors import DOCS_STATIC_ASSETS, StepTimeoutError
+from buildpack.errors import DOCS_STATIC_ASSETS, Finding, StepTimeoutError
 
 # Hosts that only ever match a request made on the machine itself.
 LOCAL_HOSTS = frozenset({"", "localhost", ".localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"})
@@ -26,14 +25,6 @@ SETTINGS_HELPERS = ("django-heroku", "django-on-heroku")
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_UNIQUE = 5
 LEVEL_NAMES = ((50, "critical"), (40, "error"), (30, "warning"), (20, "info"), (10, "debug"))
-
-
-@dataclass(frozen=True)
-class Finding:
-    slug: str  # "checks::debug": stable, for tests and metrics
-    title: str
-    body: str
-    docs: Optional[str] = None  # a documentation page, when one fits
 
 
 def is_local_host(host: str) -> bool:
