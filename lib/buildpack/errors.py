@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Type, TypeVar
 
+from buildpack import reasons
+
 # Heroku Dev Center pages an error or warning block may point to (one line each,
 # "For more information, see:"). Only pages that exist: checked when added.
 DOCS_PYTHON_VERSION = "https://devcenter.heroku.com/articles/python-runtimes"
@@ -44,7 +46,7 @@ class BuildpackError(Exception):
     """A Message raised: its title and body first, since most raise sites leave the reason
     and the page to the class (a `<Thing><Problem>Error` has one of each)."""
 
-    reason = "buildpack::error"
+    reason = reasons.BUILDPACK_ERROR
     # The documentation page for this kind of failure, when there is one.
     docs: str | None = None
 
@@ -64,31 +66,31 @@ class BuildpackError(Exception):
 
 
 class StackUnknownError(BuildpackError):
-    reason = "stack::unknown"
+    reason = reasons.STACK_UNKNOWN
     docs = DOCS_STACKS
 
 
 class PythonVersionError(BuildpackError):
     """runtime.txt/.python-version is malformed, unknown or unsupported."""
 
-    reason = "python-version::invalid"
+    reason = reasons.PYTHON_VERSION_INVALID
     docs = DOCS_PYTHON_VERSION
 
 
 class RuntimeStoreError(BuildpackError):
     """The runtime store cannot be read or does not have the runtime."""
 
-    reason = "runtime-store::unavailable"
+    reason = reasons.RUNTIME_STORE_UNAVAILABLE
 
 
 class RuntimeStoreUnreachableError(RuntimeStoreError):
     """The store could not be read at all: a build may go on with the cached runtime."""
 
-    reason = "runtime-store::unreachable"
+    reason = reasons.RUNTIME_STORE_UNREACHABLE
 
 
 class DownloadError(BuildpackError):
-    reason = "download::failed"
+    reason = reasons.DOWNLOAD_FAILED
     # The HTTP status the server answered with, when there was one.
     status: int | None = None
 
@@ -96,64 +98,64 @@ class DownloadError(BuildpackError):
 class DownloadNotFoundError(DownloadError):
     """The server says the file is not there (HTTP 404/410, or a missing file:// path)."""
 
-    reason = "download::not-found"
+    reason = reasons.DOWNLOAD_NOT_FOUND
 
 
 class ChecksumMismatchError(DownloadError):
     """The downloaded bytes are not the ones the store's index promised."""
 
-    reason = "download::checksum-mismatch"
+    reason = reasons.DOWNLOAD_CHECKSUM_MISMATCH
 
 
 class ArchiveError(BuildpackError):
     """A runtime archive is corrupt, truncated, unsafe or mismatched."""
 
-    reason = "archive::invalid"
+    reason = reasons.ARCHIVE_INVALID
 
 
 class RuntimeIncompatibleError(BuildpackError):
-    reason = "runtime::incompatible"
+    reason = reasons.RUNTIME_INCOMPATIBLE
 
 
 class DependenciesError(BuildpackError):
-    reason = "dependencies::failed"
+    reason = reasons.DEPENDENCIES_FAILED
     docs = DOCS_PIP
 
 
 class CacheRestoreError(BuildpackError):
     """The cached environment could not be copied into the build (a full disk)."""
 
-    reason = "cache::restore-failed"
+    reason = reasons.CACHE_RESTORE_FAILED
 
 
 class HookError(BuildpackError):
-    reason = "hook::failed"
+    reason = reasons.HOOK_FAILED
 
 
 class SourceTreeError(BuildpackError):
     """Something committed in the app's source that cannot be built."""
 
-    reason = "source::invalid"
+    reason = reasons.SOURCE_INVALID
 
 
 class CollectstaticError(BuildpackError):
-    reason = "collectstatic::failed"
+    reason = reasons.collectstatic(reasons.COLLECTSTATIC_FAILED)
     docs = DOCS_STATIC_ASSETS
 
 
 class CiPythonMissingError(BuildpackError):
     """bin/test found no Python in the build: bin/test-compile did not run or failed."""
 
-    reason = "ci::python-missing"
+    reason = reasons.CI_PYTHON_MISSING
 
 
 class StepTimeoutError(BuildpackError):
     """A step that runs the app's code did not finish within its time limit."""
 
-    reason = "step::timeout"
+    reason = reasons.STEP_TIMEOUT
 
 
 class DjangoProcessError(BuildpackError):
     """The build's Django process ended without finishing what it was asked, and without an error."""
 
-    reason = "django-process::exited"
+    reason = reasons.DJANGO_PROCESS_EXITED

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from typing import Mapping, Optional
 
-from buildpack import fetch
+from buildpack import fetch, reasons
 from buildpack.errors import DependenciesError, Failure
 
 PYPI = "https://pypi.org/simple"
@@ -65,7 +65,7 @@ def _refused_credentials(text: str, indexes: str) -> Optional[Failure]:
     url = _URL.search(text, line_start, line_end if line_end != -1 else len(text))
     where = fetch.display_url(url.group().rstrip(".,:;")) if url else indexes
     return Failure(
-        "dependencies::index-auth",
+        reasons.DEPENDENCIES_INDEX_AUTH,
         "The package index refused the credentials.",
         f"{where} answered 401/403: the user name or password that\n"
         "the config vars give this index is wrong, or has no access to it.\n\n"
@@ -98,7 +98,7 @@ def _requires_python(text: str, python_version: str) -> Optional[Failure]:
 
 def _python_mismatch(what: str, spec: str, python_version: str) -> Failure:
     return Failure(
-        "dependencies::requires-python",
+        reasons.DEPENDENCIES_REQUIRES_PYTHON,
         f"{what} requires Python {spec}; this app uses Python {python_version}.",
         f"{what} declares that it needs Python {spec} (its Requires-Python),\n"
         f"so no installer will put it on Python {python_version}.\n\n"
@@ -115,7 +115,7 @@ def _not_found(text: str, indexes: str) -> Optional[Failure]:
     if uv or (pip and pip.group("versions").strip() == "none"):
         name = uv.group("name") if uv else _NAME_VERSION.match(pip.group("req")).group("name")  # type: ignore[union-attr]
         return Failure(
-            "dependencies::package-not-found",
+            reasons.DEPENDENCIES_PACKAGE_NOT_FOUND,
             f"The package {name} isn't on the package index.",
             f"{indexes} has no package called {name!r}.\n\n"
             "To fix it:\n"
@@ -127,7 +127,7 @@ def _not_found(text: str, indexes: str) -> Optional[Failure]:
     if uv_version or pip:
         req = uv_version.group("req") if uv_version else pip.group("req")  # type: ignore[union-attr]
         return Failure(
-            "dependencies::version-not-found",
+            reasons.DEPENDENCIES_VERSION_NOT_FOUND,
             f"No release of the package matches {req}.",
             f"{indexes} has the package, but no release that matches {req!r}.\n\n"
             "To fix it:\n"
@@ -147,7 +147,7 @@ def _hash_mismatch(text: str) -> Optional[Failure]:
     package = _PIP_HASH_PACKAGE.search(text, pip.end()) if pip else None
     req = uv.group("req") if uv else package.group("req") if package else "a package"
     return Failure(
-        "dependencies::hash-mismatch",
+        reasons.DEPENDENCIES_HASH_MISMATCH,
         f"The file downloaded for {req} does not match its hash.",
         f"The requirements give {req} a --hash, and the file the index\n"
         "served has another sha256 (the installer's output above shows both).\n\n"
@@ -164,7 +164,7 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
     """The first explanation that fits the output, or None for an unknown failure."""
     if _DISK_FULL.search(text):
         return Failure(
-            "dependencies::disk-full",
+            reasons.DEPENDENCIES_DISK_FULL,
             "The disk is full.",
             "Installing the packages ran out of disk space (No space left on\n"
             "device). The build's disk holds the app, the build cache and the\n"
@@ -176,7 +176,7 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
     if _NETWORK.search(text):
         indexes = index_names(settings)
         return Failure(
-            "dependencies::index-unreachable",
+            reasons.DEPENDENCIES_INDEX_UNREACHABLE,
             "The package index could not be reached.",
             f"The installer could not connect to {indexes}.\n\n"
             "To fix it:\n"
@@ -194,7 +194,7 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
         return tampered
     if "pg_config executable not found" in text:
         return Failure(
-            "dependencies::pg-config",
+            reasons.DEPENDENCIES_PG_CONFIG,
             "psycopg2 needs PostgreSQL's pg_config to build.",
             "psycopg2 (built from source) needs PostgreSQL's pg_config.\n\n"
             "To fix it:\n1. Use psycopg2-binary or psycopg[binary] instead, or\n"
@@ -205,7 +205,7 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
         return missing
     if "ResolutionImpossible" in text or "conflicting dependencies" in text or "No solution found" in text:
         return Failure(
-            "dependencies::conflict",
+            reasons.DEPENDENCIES_CONFLICT,
             "The requirements conflict with each other.",
             "The installer found no set of versions that satisfies every\n"
             "requirement (its explanation is above).\n\n"
@@ -224,22 +224,22 @@ def install_error(what: str, text: str, python_version: str, settings: Mapping[s
     return DependenciesError(
         f"Could not install the app's dependencies ({what}).",
         "The installer failed; the end of its output is above.\n\n" + fallback_fix,
-        reason="dependencies::install-failed",
+        reason=reasons.DEPENDENCIES_INSTALL_FAILED,
     )
 
 
 def tool_install_error(title: str, version: str, text: str, python_version: str,
                        settings: Mapping[str, str]) -> DependenciesError:
     failure = classify(text, python_version, settings)
-    if failure is not None and failure.reason in ("dependencies::disk-full", "dependencies::index-unreachable",
-                                                  "dependencies::index-auth"):
+    if failure is not None and failure.reason in (reasons.DEPENDENCIES_DISK_FULL, reasons.DEPENDENCIES_INDEX_UNREACHABLE,
+                                                  reasons.DEPENDENCIES_INDEX_AUTH):
         return DependenciesError.of(replace(failure, body=f"While installing {title} {version}.\n\n{failure.body}"))
     tail = "\n".join(text.splitlines()[-10:])
     return DependenciesError(
         f"Could not install {title} {version}.",
         f"The installer's output ends with:\n{tail}\n\n"
         "This is usually a passing problem reaching PyPI: build again.",
-        reason="dependencies::tool-install",
+        reason=reasons.DEPENDENCIES_TOOL_INSTALL,
     )
 
 
