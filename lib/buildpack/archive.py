@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Type
 
-from buildpack import commands
+from buildpack import commands, reasons
 from buildpack.errors import ArchiveError
 
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -69,7 +69,7 @@ def _corrupt(archive: Path, detail: str, policy: "ExtractionPolicy" = RUNTIME_PO
         f"broken file in the runtime store. Build again; if it happens again,\n"
         f"rebuild or re-upload that archive in the store."
     )
-    return ArchiveError(f"{policy.description} is corrupt.", body, "archive::corrupt")
+    return ArchiveError(f"{policy.description} is corrupt.", body, reasons.ARCHIVE_CORRUPT)
 
 
 def _unsafe(archive: Path, member: str, why: str, policy: "ExtractionPolicy" = RUNTIME_POLICY) -> ArchiveError:
@@ -79,7 +79,7 @@ def _unsafe(archive: Path, member: str, why: str, policy: "ExtractionPolicy" = R
         f"hold files, directories and links that stay inside it: rebuild it\n"
         f"(e.g. `make runtimes`), and check where it came from."
     )
-    return ArchiveError(f"{policy.description} contains an unsafe entry.", body, "archive::unsafe")
+    return ArchiveError(f"{policy.description} contains an unsafe entry.", body, reasons.ARCHIVE_UNSAFE)
 
 
 def _too_large(archive: Path, what: str, limit: str, policy: "ExtractionPolicy") -> ArchiveError:
@@ -92,7 +92,7 @@ def _too_large(archive: Path, what: str, limit: str, policy: "ExtractionPolicy")
         f"1. Rebuild the archive (e.g. `make runtimes`).\n"
         f"2. Check where it came from."
     )
-    return ArchiveError(f"{policy.description} is too large to unpack.", body, "archive::too-large")
+    return ArchiveError(f"{policy.description} is too large to unpack.", body, reasons.ARCHIVE_TOO_LARGE)
 
 
 def _inside(path: str, root: str) -> bool:
@@ -277,7 +277,7 @@ def extract_tar(
         kind = compression_of(archive)
     except OSError as exc:
         raise ArchiveError(f"Could not read {policy.description[0].lower()}{policy.description[1:]}.",
-                           f"{archive}: {exc.strerror}.", "archive::unreadable") from None
+                           f"{archive}: {exc.strerror}.", reasons.ARCHIVE_UNREADABLE) from None
     if kind == "zip":
         extract_zip(archive, target, policy)
         return
@@ -314,7 +314,7 @@ def extract_tar(
             f"isn't on this machine (every Heroku stack has it).\n\n"
             f"Install zstd, or use a store with .tar.gz archives."
         )
-        raise ArchiveError("Can't unpack a .tar.zst archive here.", body, "archive::no-zstd") from None
+        raise ArchiveError("Can't unpack a .tar.zst archive here.", body, reasons.ARCHIVE_NO_ZSTD) from None
     _extract_from_pipe(pipe, "zstd", archive, target, use_filter, policy)
 
 
@@ -399,7 +399,7 @@ def _write_failed(archive: Path, exc: OSError) -> ArchiveError:
         f"Unpacking {archive.name} failed: {exc.strerror or exc}.\n\n"
         f"Check that the build has enough free disk space."
     )
-    return ArchiveError("Could not unpack the Python runtime archive.", body, "archive::extract-failed")
+    return ArchiveError("Could not unpack the Python runtime archive.", body, reasons.ARCHIVE_EXTRACT_FAILED)
 
 
 def _leftovers(parent: Path, name: str) -> Sequence[Path]:

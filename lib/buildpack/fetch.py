@@ -26,7 +26,7 @@ from typing import IO, Callable, Dict, Mapping, Optional, Sequence
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
-from buildpack import commands, output
+from buildpack import commands, output, reasons
 from buildpack.errors import ChecksumMismatchError, DownloadError, DownloadNotFoundError
 
 # The name callers use for "the file is not there" (a DownloadError subclass).
@@ -187,14 +187,14 @@ def _copy(source: IO[bytes], sink: IO[bytes], hasher: "hashlib._Hash", progress:
         if max_size is not None and received > max_size:
             raise _error(DownloadError, f"{display_url(url)} is too large.",
                          f"It is larger than {output.format_size(max_size)}, which is more than\n"
-                         f"this file can reasonably be.", "download::too-large")
+                         f"this file can reasonably be.", reasons.DOWNLOAD_TOO_LARGE)
         hasher.update(chunk)
         try:
             sink.write(chunk)
         except OSError as exc:
             raise _error(DownloadError, "Could not save a download.",
                          f"Writing {display_url(url)} to disk failed: {exc.strerror}.",
-                         "download::write-failed") from None
+                         reasons.DOWNLOAD_WRITE_FAILED) from None
         progress.update(received)
 
 
@@ -203,7 +203,7 @@ def _fetch_file(url: str, sink: IO[bytes], progress: Optional[Progress], min_siz
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
         raise _error(DownloadError, f"Unsupported URL {display_url(url)}.",
-                     "file:// URLs must name a local path (file:///path/to/file).", "download::unsupported-url")
+                     "file:// URLs must name a local path (file:///path/to/file).", reasons.DOWNLOAD_UNSUPPORTED_URL)
     path = url2pathname(parts.path)
     try:
         handle = open(path, "rb")
@@ -211,7 +211,7 @@ def _fetch_file(url: str, sink: IO[bytes], progress: Optional[Progress], min_siz
         raise _error(NotFound, f"{display_url(url)} was not found.", f"There is no file at {path}.") from None
     except OSError as exc:
         raise _error(DownloadError, f"Could not read {display_url(url)}.",
-                     f"Reading {path} failed: {exc.strerror}.", "download::failed") from None
+                     f"Reading {path} failed: {exc.strerror}.", reasons.DOWNLOAD_FAILED) from None
     with handle:
         if os.path.isdir(path):
             raise _error(DownloadError, f"Could not read {display_url(url)}.", f"{path} is a directory.")
@@ -258,14 +258,14 @@ def _http_get(url: str, sink: IO[bytes], *, deadline: float, clock: Callable[[],
                 location = response.getheader("Location")
                 if not location:
                     raise _error(DownloadError, f"Bad redirect from {display_url(current)}.",
-                                 f"The server answered HTTP {status} without a Location.", "download::http-error",
+                                 f"The server answered HTTP {status} without a Location.", reasons.DOWNLOAD_HTTP_ERROR,
                                  status)
                 following = urljoin(current, location)
                 if urlsplit(following).scheme not in ("http", "https") or (
                         parts.scheme == "https" and urlsplit(following).scheme == "http"):
                     raise _error(DownloadError, f"Refused a redirect from {display_url(current)}.",
                                  f"It redirects to {display_url(following)}, which would give up\n"
-                                 f"the encrypted connection.", "download::http-error", status)
+                                 f"the encrypted connection.", reasons.DOWNLOAD_HTTP_ERROR, status)
                 current = following
                 continue
             if status in not_found_statuses:
@@ -276,7 +276,7 @@ def _http_get(url: str, sink: IO[bytes], *, deadline: float, clock: Callable[[],
             if status != 200:
                 raise _error(DownloadError, f"Could not download {display_url(current)}.",
                              f"The server answered HTTP {status} {response.reason}.\n"
-                             f"This is not retried: it will not get better by itself.", "download::http-error",
+                             f"This is not retried: it will not get better by itself.", reasons.DOWNLOAD_HTTP_ERROR,
                              status)
             length_header = response.getheader("Content-Length")
             length = int(length_header) if length_header and length_header.isdigit() else None
@@ -290,7 +290,7 @@ def _http_get(url: str, sink: IO[bytes], *, deadline: float, clock: Callable[[],
             raise _error(DownloadError, f"Could not verify the server of {display_url(current)}.",
                          f"The TLS certificate check failed: {exc.verify_message or exc.reason}.\n\n"
                          f"If a proxy or a private CA is in the way, point SSL_CERT_FILE at\n"
-                         f"a CA bundle that includes its certificate.", "download::tls") from None
+                         f"a CA bundle that includes its certificate.", reasons.DOWNLOAD_TLS) from None
         except socket.timeout:
             raise _Transient("timed out") from None
         except (OSError, http.client.HTTPException) as exc:
@@ -298,7 +298,7 @@ def _http_get(url: str, sink: IO[bytes], *, deadline: float, clock: Callable[[],
         finally:
             connection.close()
     raise _error(DownloadError, f"Too many redirects from {display_url(url)}.",
-                 f"Gave up after {MAX_REDIRECTS} redirects.", "download::http-error")
+                 f"Gave up after {MAX_REDIRECTS} redirects.", reasons.DOWNLOAD_HTTP_ERROR)
 
 
 def _describe_exception(exc: BaseException) -> str:
@@ -317,7 +317,7 @@ def _transfer(url: str, sink: IO[bytes], policy: FetchPolicy) -> str:
         return _fetch_file(url, sink, progress, policy.progress_min_size, policy.max_size, clock, deadline)
     if scheme not in ("http", "https"):
         raise _error(DownloadError, f"Unsupported URL {display_url(url)}.",
-                     "Only https://, http:// and file:// URLs can be downloaded.", "download::unsupported-url")
+                     "Only https://, http:// and file:// URLs can be downloaded.", reasons.DOWNLOAD_UNSUPPORTED_URL)
     last: Optional[_Transient] = None
     attempt = 0
     for attempt in range(1, max(attempts, 1) + 1):
@@ -344,12 +344,12 @@ def _transfer(url: str, sink: IO[bytes], policy: FetchPolicy) -> str:
     out_of_time = clock() >= deadline or str(last) == "the download took too long"
     if out_of_time:
         title = f"Downloading {display_url(url)} took too long."
-        reason = "download::timeout"
+        reason = reasons.DOWNLOAD_TIMEOUT
         why = (f"Gave up after {policy.total_timeout:g} seconds "
                f"({attempt} attempt{'s' if attempt != 1 else ''}; last: {last}).")
     else:
         title = f"Could not download {display_url(url)}."
-        reason = "download::failed"
+        reason = reasons.DOWNLOAD_FAILED
         why = f"{attempt} attempt{'s' if attempt != 1 else ''} failed; the last one with: {last}."
     body = (
         f"{why}\n\n"

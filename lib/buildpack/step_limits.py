@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from buildpack import reasons
 from buildpack.context import Context
 from buildpack.errors import StepTimeoutError
 
@@ -41,5 +42,5 @@ def timeout_error(step: str, seconds: int) -> StepTimeoutError:
         "2. Run the same step locally and see where it stops.\n"
         "3. If it only needs more time, raise the limit (in seconds):\n"
         f"   heroku config:set {CONFIG_VAR}={max(seconds * 2, 1200)}",
-        reason="step::timeout",
+        reason=reasons.STEP_TIMEOUT,
     )

@@ -28,7 +28,7 @@ LOOKUP = slug_lookup.Lookup(
 
 
 def slugs(text):
-    return [finding.slug for finding in procfile.check(text, LOOKUP)]
+    return [finding.reason for finding in procfile.check(text, LOOKUP)]
 
 
 @pytest.mark.parametrize("text", [
@@ -142,13 +142,13 @@ def test_quotes_are_bounded():
 def test_reading_says_what_is_wrong_with_the_file(tmp_path, content, slug):
     (tmp_path / "Procfile").write_bytes(content)
     found = procfile.read(tmp_path)
-    assert found.exists and found.problem is not None and found.problem.slug == slug
+    assert found.exists and found.problem is not None and found.problem.reason == slug
 
 
 def test_reading_a_directory_or_nothing(tmp_path):
     assert procfile.read(tmp_path) == procfile.Procfile()
     (tmp_path / "Procfile").mkdir()
-    assert procfile.read(tmp_path).problem.slug == "procfile::directory"
+    assert procfile.read(tmp_path).problem.reason == "procfile::directory"
 
 
 def test_reading_strips_a_bom(tmp_path):
@@ -182,7 +182,7 @@ def test_a_script_committed_without_its_execute_bit_is_found_on_disk(tmp_path):
     script.chmod(0o644)
     lookup = slug_lookup.filesystem_lookup(tmp_path, tmp_path / ".heroku" / "python")
     found = procfile.check("release: ./bin/release.sh\n", lookup)
-    assert [finding.slug for finding in found] == ["procfile::not-executable"]
+    assert [finding.reason for finding in found] == ["procfile::not-executable"]
     assert "git update-index --chmod=+x bin/release.sh" in found[0].body
     script.chmod(0o755)
     assert procfile.check("release: ./bin/release.sh\n", lookup) == []

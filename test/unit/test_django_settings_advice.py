@@ -71,7 +71,7 @@ def facts(**changes: Any) -> Dict[str, Any]:
 
 
 def slugs(found: List[advice.Finding]) -> List[str]:
-    return [finding.slug for finding in found]
+    return [finding.reason for finding in found]
 
 
 def test_clean_facts_raise_nothing():
@@ -110,7 +110,7 @@ def test_allowed_hosts(hosts, warns):
     found = advice.allowed_hosts_finding(facts(allowed_hosts=hosts))
     assert (found is not None) == warns
     if found is not None:
-        assert found.slug == "checks::allowed-hosts"
+        assert found.reason == "checks::allowed-hosts"
         assert ("ALLOWED_HOSTS is empty" in found.body) == (hosts == [])
 
 
@@ -160,7 +160,7 @@ def test_secret_key(key, problems):
     if not problems:
         assert found is None
         return
-    assert found.slug == "checks::secret-key"
+    assert found.reason == "checks::secret-key"
     reasons = [line for line in found.body.splitlines() if line.startswith("- ")]
     assert len(reasons) == len(problems)
     for reason, phrase in zip(reasons, problems):
@@ -193,7 +193,7 @@ def test_static_files(changes, warns):
     found = advice.static_finding(facts(**changes))
     assert (found is not None) == warns
     if found is not None:
-        assert found.slug == "checks::static-files"
+        assert found.reason == "checks::static-files"
         assert f"STATIC_URL is {changes.get('static_url', '/static/')!r}" in found.body
 
 
@@ -298,10 +298,10 @@ def test_only_ordinary_check_errors_are_said_to_stop_migrate():
         {"id": "fields.E304", "level": 40, "deploy": False}, {"id": "x.C1", "level": 50, "deploy": False},
         {"id": "mail.E001", "level": 40, "deploy": True},
     ])
-    assert blocking.slug == "checks::system-check-errors"
+    assert blocking.reason == "checks::system-check-errors"
     assert blocking.title == "Django's system checks report errors: fields.E304, x.C1."
     assert "`manage.py migrate` refuses to run" in blocking.body
-    assert deploy_only.slug == "checks::deploy-check-errors"
+    assert deploy_only.reason == "checks::deploy-check-errors"
     assert deploy_only.title == "manage.py check --deploy reports errors: mail.E001."
     assert "refuse" not in deploy_only.body and "do\nnot stop `migrate`" in deploy_only.body
 
@@ -539,7 +539,7 @@ def split_app(root: Path, source: str = "manage.py") -> django_step.DjangoApp:
 
 def test_web_settings_that_differ_from_manage_pys_are_named_with_the_config_var_that_fixes_it(tmp_path):
     finding = advice.web_settings_of(split_app(split_settings_project(tmp_path)))
-    assert finding is not None and finding.slug == "checks::web-settings-differ"
+    assert finding is not None and finding.reason == "checks::web-settings-differ"
     assert "config/wsgi.py to config.settings.production" in finding.body  # the comment is not read
     assert "use config.settings.local; the web process\nuses config.settings.production" in finding.body
     assert "heroku config:set DJANGO_SETTINGS_MODULE=config.settings.production" in finding.body
@@ -577,7 +577,7 @@ def development_settings_project(root: Path, production: str = "production") -> 
 @pytest.mark.parametrize("production", ["production", "prod", "heroku"])
 def test_development_settings_for_every_process_name_the_production_ones_beside_them(tmp_path, production):
     finding = advice.settings_choice_of(development_settings_project(tmp_path, production))
-    assert finding is not None and finding.slug == "checks::production-settings-unused"
+    assert finding is not None and finding.reason == "checks::production-settings-unused"
     assert finding.title == "Every process uses the development settings mysite.settings.dev."
     assert f"heroku config:set DJANGO_SETTINGS_MODULE=mysite.settings.{production}" in finding.body
 
@@ -594,4 +594,4 @@ def test_the_web_settings_warning_wins_over_the_production_settings_one(tmp_path
     app = development_settings_project(tmp_path)
     (tmp_path / "mysite" / "wsgi.py").write_text(
         'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings.production")\n')
-    assert advice.settings_choice_of(app).slug == "checks::web-settings-differ"
+    assert advice.settings_choice_of(app).reason == "checks::web-settings-differ"

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from buildpack import output
+from buildpack import output, reasons
 from buildpack.app import wsgi_target
 from buildpack.app.shell_command import SHELL_WORDS, Invocation, invocations, join_path
 from buildpack.app.slug_lookup import Lookup, filesystem_lookup
-from buildpack.errors import DOCS_PROCFILE
+from buildpack.errors import DOCS_PROCFILE, Finding
 from buildpack.source import node_assets
 from buildpack.source.app_files import refuse_link_outside
 
@@ -35,13 +35,6 @@ READ_LIMIT = 1024 * 1024  # bytes: what a sane Procfile never reaches
 QUOTE_LIMIT = 120  # characters of a line shown in the log
 MAX_FINDINGS_SHOWN = 5
 SPECIAL_TYPES = ("web", "release", "worker")
-
-
-@dataclass(frozen=True)
-class Finding:
-    slug: str  # "procfile::no-colon": stable, for tests and metrics
-    title: str
-    body: str
 
 
 @dataclass
@@ -77,7 +70,7 @@ def read(build_dir: Path) -> Procfile:
     refuse_link_outside(build_dir, path, PROCFILE)
     if path.is_dir():
         return Procfile(exists=True, problem=_unreadable(
-            "procfile::directory", "Procfile is a directory, not a file.",
+            reasons.PROCFILE_DIRECTORY, "Procfile is a directory, not a file.",
             "The app has a directory named Procfile at its root. Heroku reads\n"
             "process types only from a file of that name, so none are declared.\n\n"
             "To fix it: move what is in the Procfile/ directory elsewhere and\n"
@@ -88,13 +81,13 @@ def read(build_dir: Path) -> Procfile:
             data = handle.read(READ_LIMIT + 1)
     except OSError as exc:
         return Procfile(exists=True, problem=_unreadable(
-            "procfile::unreadable", "Procfile cannot be read.",
+            reasons.PROCFILE_UNREADABLE, "Procfile cannot be read.",
             f"Reading the Procfile failed: {exc.strerror or exc}.\n"
             "(A symbolic link to a file outside the app cannot work on Heroku.)\n\n"
             "To fix it: commit the Procfile as an ordinary file."))
     if b"\0" in data:
         return Procfile(exists=True, problem=_unreadable(
-            "procfile::binary", "Procfile is not a text file.",
+            reasons.PROCFILE_BINARY, "Procfile is not a text file.",
             "The Procfile contains NUL bytes: it is binary data (an image, an\n"
             "archive, a file saved in UTF-16), not text. Heroku cannot read process\n"
             "types from it.\n\n"
@@ -104,7 +97,7 @@ def read(build_dir: Path) -> Procfile:
     if len(data) > READ_LIMIT:
         data = data[:READ_LIMIT].rsplit(b"\n", 1)[0]
         problem = Finding(
-            "procfile::too-big", "Procfile is larger than 1 MB; only its first 1 MB was checked.",
+            reasons.PROCFILE_TOO_BIG, "Procfile is larger than 1 MB; only its first 1 MB was checked.",
             "A Procfile holds a few process types, one line each. This one is\n"
             "larger than 1 MB: almost certainly not what you meant to commit.\n\n"
             "To fix it: keep only the `<type>: <command>` lines you need.")
@@ -116,7 +109,7 @@ def read(build_dir: Path) -> Procfile:
         line_number = data[: exc.start].count(b"\n") + 1
         text = data.decode("utf-8", errors="replace")
         problem = Finding(
-            "procfile::encoding", "Procfile is not UTF-8 text.",
+            reasons.PROCFILE_ENCODING, "Procfile is not UTF-8 text.",
             f"Line {line_number} of the Procfile has bytes that are not UTF-8:\n"
             f"    {quote(text.splitlines()[line_number - 1] if text.splitlines() else '')}\n"
             "Heroku may misread that line.\n\n"
@@ -179,20 +172,20 @@ def check_line_form(number: int, line: str) -> Optional[Finding]:
         else:
             why = "A process line is the type, a colon, then the command."
         return Finding(
-            "procfile::malformed",
+            reasons.PROCFILE_MALFORMED,
             f"Procfile line {number} is not `type: command`: Heroku ignores it.",
             _block(number, line) + why + "\n\nTo fix it: write:\n" + f"    {quote(fixed)}",
         )
     loose_name = re.match(r"^\s*([A-Za-z0-9_-]+)\s*:\s*$", line)
     if loose_name:
         return Finding(
-            "procfile::no-command",
+            reasons.PROCFILE_NO_COMMAND,
             f"Procfile line {number} declares `{loose_name.group(1)}` with no command.",
             _block(number, line) + "Heroku ignores a type without a command.\n\n"
             "To fix it: add the command after the colon, or remove the line.",
         )
     return Finding(
-        "procfile::malformed",
+        reasons.PROCFILE_MALFORMED,
         f"Procfile line {number} is not `type: command`: Heroku ignores it.",
         _block(number, line) + "Each line of a Procfile is a process type, a colon and a command,\n"
         "for example `web: gunicorn myproject.wsgi`.\n\n"
@@ -210,7 +203,7 @@ def check_type(number: int, line: str, name: str, command: str) -> Optional[Find
         "worker": "`worker` is the name Heroku's docs and add-ons expect for a background worker",
     }[special]
     return Finding(
-        "procfile::misspelled-type",
+        reasons.PROCFILE_MISSPELLED_TYPE,
         f"Procfile line {number} declares `{name}`, probably meant as `{special}`.",
         _block(number, line) + f"{role};\n`{name}` is an ordinary process type that nothing starts by itself.\n\n"
         f"To fix it: rename the type:\n    {quote(f'{special}: {command}')}",
@@ -230,7 +223,7 @@ def check_program(number: int, line: str, invocation: Invocation, lookup: Lookup
         if relative.startswith("bin/"):
             return _written_later(number, line, program, relative)
         return Finding(
-            "procfile::missing-program",
+            reasons.PROCFILE_MISSING_PROGRAM,
             f"Procfile line {number} runs `{program}`, which is not in the app.",
             _block(number, line) + f"There is no file {relative} in the app, so this process would\n"
             "crash as soon as it starts.\n\n"
@@ -248,7 +241,7 @@ def check_program(number: int, line: str, invocation: Invocation, lookup: Lookup
            f"1. Add the package that provides `{program}` to requirements.txt,\n"
            "   or correct the command's name.")
     return Finding(
-        "procfile::missing-program",
+        reasons.PROCFILE_MISSING_PROGRAM,
         f"Procfile line {number} runs `{program}`, which is not installed.",
         _block(number, line) + f"No package installed in the app provides a `{program}` command, and\n"
         "the stack has no program of that name, so this process would crash\n"
@@ -258,7 +251,7 @@ def check_program(number: int, line: str, invocation: Invocation, lookup: Lookup
 
 def _from_node_buildpack(number: int, line: str, program: str) -> Finding:
     return Finding(
-        "procfile::later-buildpack",
+        reasons.PROCFILE_LATER_BUILDPACK,
         f"Procfile line {number} runs `{program}`, which another buildpack installs.",
         _block(number, line) + f"`{program}` comes with Node.js, which this buildpack does not install,\n"
         "and no buildpack before it installed it. If the app's buildpacks\n"
@@ -271,7 +264,7 @@ def _from_node_buildpack(number: int, line: str, program: str) -> Finding:
 
 def _written_later(number: int, line: str, program: str, relative: str) -> Finding:
     return Finding(
-        "procfile::written-later",
+        reasons.PROCFILE_WRITTEN_LATER,
         f"Procfile line {number} runs `{program}`, which is not in the app yet.",
         _block(number, line) + f"There is no file {relative} in the app so far. If a later step\n"
         "writes it (the app's bin/post_compile, or a buildpack after this one\n"
@@ -284,7 +277,7 @@ def _written_later(number: int, line: str, program: str, relative: str) -> Findi
 
 def _not_executable(number: int, line: str, program: str, relative: str) -> Finding:
     return Finding(
-        "procfile::not-executable",
+        reasons.PROCFILE_NOT_EXECUTABLE,
         f"Procfile line {number} runs `{program}`, which is not executable.",
         _block(number, line) + f"{relative} is in the app without execute permission (committed\n"
         "from Windows, or never `chmod +x`-ed), so this process would fail\n"
@@ -310,7 +303,7 @@ def check_target(number: int, line: str, invocation: Invocation, lookup: Lookup)
         path = module.replace(".", "/")
         where = " or ".join(f"{join_path(d, path)}.py" for d in dirs)
         return Finding(
-            "procfile::missing-application",
+            reasons.PROCFILE_MISSING_APPLICATION,
             f"Procfile line {number} names a module that does not exist: {module}.",
             _block(number, line) + f"{server[0]} imports {module} to find `{attribute}`, but the app has no\n"
             f"such module (looked for {where} and in the installed\n"
@@ -327,7 +320,7 @@ def check_target(number: int, line: str, invocation: Invocation, lookup: Lookup)
     close = difflib.get_close_matches(attribute, wsgi_target.top_level_names(source), n=1, cutoff=0.6)
     suggestion = f"{module}:{close[0]}" if close else f"{module}:application"
     return Finding(
-        "procfile::missing-application",
+        reasons.PROCFILE_MISSING_APPLICATION,
         f"Procfile line {number} names an application that does not exist: {shown}.",
         _block(number, line) + f"The module {module} defines no `{attribute}`"
         + (f" (it has `{close[0]}`)" if close else "") + ",\n"
@@ -351,7 +344,7 @@ def check(text: str, lookup: Lookup) -> List[Finding]:
         name, command = match.group(1), match.group(2)
         if name in seen:
             findings.append(Finding(
-                "procfile::duplicate-type",
+                reasons.PROCFILE_DUPLICATE_TYPE,
                 f"Procfile line {number} declares `{name}` again (first on line {seen[name]}).",
                 _block(number, line) + "Heroku keeps only the last line of a type, so the earlier one is\n"
                 "ignored.\n\nTo fix it: keep one line per process type.",

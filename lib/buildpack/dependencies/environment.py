@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from buildpack import build_env, commands
+from buildpack import build_env, commands, reasons
 from buildpack.context import Context
 from buildpack.errors import DependenciesError
 
@@ -37,7 +37,7 @@ def inspect(ctx: Context, top_level: Optional[List[str]], keep: Optional[List[st
         raise DependenciesError(
             "Could not list the installed packages.",
             completed.stderr.strip()[-2000:],
-            reason="dependencies::inspect",
+            reason=reasons.DEPENDENCIES_INSPECT,
         )
     report = json.loads(completed.stdout)
     return Environment(installed=report["installed"], needed=report["needed"])
@@ -52,7 +52,7 @@ def bundled_pip_wheel(python_home: Path) -> Path:
         f"Looked for ensurepip's bundled pip wheel in {python_home}/lib.\n\n"
         "The runtime archive is incomplete. Rebuild the runtime store\n"
         "(`make runtimes`) or point PYTHON_RUNTIMES_URL at a complete one.",
-        reason="dependencies::no-pip",
+        reason=reasons.DEPENDENCIES_NO_PIP,
     )
 
 
@@ -67,7 +67,7 @@ def uninstall_with_bundled_pip(ctx: Context, names: List[str]) -> None:
         raise DependenciesError(
             "Could not uninstall packages that are no longer required.",
             result.text[-2000:],
-            reason="dependencies::uninstall",
+            reason=reasons.DEPENDENCIES_UNINSTALL,
         )
 
 

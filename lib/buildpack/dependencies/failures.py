@@ -9,11 +9,11 @@ first. Each case gives a title, the explanation with the fix, and a reason slug.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Mapping, Optional
 
-from buildpack import fetch
-from buildpack.errors import DependenciesError
+from buildpack import fetch, reasons
+from buildpack.errors import DependenciesError, Failure
 
 PYPI = "https://pypi.org/simple"
 
@@ -47,13 +47,6 @@ _PIP_HASH_PACKAGE = re.compile(r"^\s+(?P<req>\S+) from \S+://", re.MULTILINE)
 _NAME_VERSION = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?(?:===?(?P<version>[^\s;,]+))?")
 
 
-@dataclass(frozen=True)
-class Diagnosis:
-    title: str
-    body: str
-    reason: str
-
-
 def index_names(settings: Mapping[str, str]) -> str:
     """The indexes the installer used, credentials hidden: what "unreachable" is about."""
     urls = [settings.get("PIP_INDEX_URL") or PYPI]
@@ -62,7 +55,7 @@ def index_names(settings: Mapping[str, str]) -> str:
     return " and ".join(shown)
 
 
-def _refused_credentials(text: str, indexes: str) -> Optional[Diagnosis]:
+def _refused_credentials(text: str, indexes: str) -> Optional[Failure]:
     match = _UNAUTHORIZED.search(text)
     if not match:
         return None
@@ -71,7 +64,8 @@ def _refused_credentials(text: str, indexes: str) -> Optional[Diagnosis]:
     line_end = text.find("\n", match.end())
     url = _URL.search(text, line_start, line_end if line_end != -1 else len(text))
     where = fetch.display_url(url.group().rstrip(".,:;")) if url else indexes
-    return Diagnosis(
+    return Failure(
+        reasons.DEPENDENCIES_INDEX_AUTH,
         "The package index refused the credentials.",
         f"{where} answered 401/403: the user name or password that\n"
         "the config vars give this index is wrong, or has no access to it.\n\n"
@@ -80,11 +74,10 @@ def _refused_credentials(text: str, indexes: str) -> Optional[Diagnosis]:
         "   user:password (PIP_INDEX_URL, UV_INDEX_URL ...), or the\n"
         "   UV_INDEX_<NAME>_PASSWORD / POETRY_HTTP_BASIC_<SOURCE>_PASSWORD pair.\n"
         "2. Correct it (heroku config:set NAME=...) and deploy again.",
-        "dependencies::index-auth",
     )
 
 
-def _requires_python(text: str, python_version: str) -> Optional[Diagnosis]:
+def _requires_python(text: str, python_version: str) -> Optional[Failure]:
     uv = _UV_PYTHON.search(text)
     if uv:
         name, version, spec = uv.group("name"), uv.group("version"), uv.group("spec")
@@ -103,8 +96,9 @@ def _requires_python(text: str, python_version: str) -> Optional[Diagnosis]:
     return None
 
 
-def _python_mismatch(what: str, spec: str, python_version: str) -> Diagnosis:
-    return Diagnosis(
+def _python_mismatch(what: str, spec: str, python_version: str) -> Failure:
+    return Failure(
+        reasons.DEPENDENCIES_REQUIRES_PYTHON,
         f"{what} requires Python {spec}; this app uses Python {python_version}.",
         f"{what} declares that it needs Python {spec} (its Requires-Python),\n"
         f"so no installer will put it on Python {python_version}.\n\n"
@@ -112,40 +106,39 @@ def _python_mismatch(what: str, spec: str, python_version: str) -> Diagnosis:
         f"1. Use a Python version that {what} supports: set it in\n"
         "   .python-version (e.g. 3.13), commit, and deploy again, or\n"
         f"2. Pin an older release of it that supports Python {python_version}.",
-        "dependencies::requires-python",
     )
 
 
-def _not_found(text: str, indexes: str) -> Optional[Diagnosis]:
+def _not_found(text: str, indexes: str) -> Optional[Failure]:
     uv = _UV_NOT_FOUND.search(text)
     pip = _PIP_FROM_VERSIONS.search(text)
     if uv or (pip and pip.group("versions").strip() == "none"):
         name = uv.group("name") if uv else _NAME_VERSION.match(pip.group("req")).group("name")  # type: ignore[union-attr]
-        return Diagnosis(
+        return Failure(
+            reasons.DEPENDENCIES_PACKAGE_NOT_FOUND,
             f"The package {name} isn't on the package index.",
             f"{indexes} has no package called {name!r}.\n\n"
             "To fix it:\n"
             "1. Check the name for typos (PyPI lists its packages at pypi.org).\n"
             "2. If it comes from a private index, set PIP_EXTRA_INDEX_URL (or\n"
             "   PIP_INDEX_URL) as a config var, credentials included.",
-            "dependencies::package-not-found",
         )
     uv_version = _UV_NO_VERSION.search(text)
     if uv_version or pip:
         req = uv_version.group("req") if uv_version else pip.group("req")  # type: ignore[union-attr]
-        return Diagnosis(
+        return Failure(
+            reasons.DEPENDENCIES_VERSION_NOT_FOUND,
             f"No release of the package matches {req}.",
             f"{indexes} has the package, but no release that matches {req!r}.\n\n"
             "To fix it:\n"
             "1. Check the version for typos, and that it was released (and not\n"
             "   yanked) on the index.\n"
             "2. Loosen or change the pin, regenerate the lock, commit, deploy again.",
-            "dependencies::version-not-found",
         )
     return None
 
 
-def _hash_mismatch(text: str) -> Optional[Diagnosis]:
+def _hash_mismatch(text: str) -> Optional[Failure]:
     """A downloaded file whose sha256 is not the --hash the requirements give it."""
     uv = _UV_HASH.search(text)
     pip = _PIP_HASH.search(text)
@@ -153,7 +146,8 @@ def _hash_mismatch(text: str) -> Optional[Diagnosis]:
         return None
     package = _PIP_HASH_PACKAGE.search(text, pip.end()) if pip else None
     req = uv.group("req") if uv else package.group("req") if package else "a package"
-    return Diagnosis(
+    return Failure(
+        reasons.DEPENDENCIES_HASH_MISMATCH,
         f"The file downloaded for {req} does not match its hash.",
         f"The requirements give {req} a --hash, and the file the index\n"
         "served has another sha256 (the installer's output above shows both).\n\n"
@@ -163,14 +157,14 @@ def _hash_mismatch(text: str) -> Optional[Diagnosis]:
         "   commit the requirements and deploy again.\n"
         "2. If not, the index served another file than the one you locked:\n"
         "   find out why before you deploy it.",
-        "dependencies::hash-mismatch",
     )
 
 
-def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Optional[Diagnosis]:
+def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Optional[Failure]:
     """The first explanation that fits the output, or None for an unknown failure."""
     if _DISK_FULL.search(text):
-        return Diagnosis(
+        return Failure(
+            reasons.DEPENDENCIES_DISK_FULL,
             "The disk is full.",
             "Installing the packages ran out of disk space (No space left on\n"
             "device). The build's disk holds the app, the build cache and the\n"
@@ -178,17 +172,16 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
             "To fix it:\n"
             "1. Remove large packages the app doesn't need at run time.\n"
             "2. Clear the build cache (heroku builds:cache:purge) and deploy again.",
-            "dependencies::disk-full",
         )
     if _NETWORK.search(text):
         indexes = index_names(settings)
-        return Diagnosis(
+        return Failure(
+            reasons.DEPENDENCIES_INDEX_UNREACHABLE,
             "The package index could not be reached.",
             f"The installer could not connect to {indexes}.\n\n"
             "To fix it:\n"
             "1. Build again: this is often a passing network problem.\n"
             "2. If a config var names a private index, check its address.",
-            "dependencies::index-unreachable",
         )
     refused = _refused_credentials(text, index_names(settings))
     if refused:
@@ -200,24 +193,24 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
     if tampered:
         return tampered
     if "pg_config executable not found" in text:
-        return Diagnosis(
+        return Failure(
+            reasons.DEPENDENCIES_PG_CONFIG,
             "psycopg2 needs PostgreSQL's pg_config to build.",
             "psycopg2 (built from source) needs PostgreSQL's pg_config.\n\n"
             "To fix it:\n1. Use psycopg2-binary or psycopg[binary] instead, or\n"
             "2. Add a buildpack that provides libpq-dev before this one.",
-            "dependencies::pg-config",
         )
     missing = _not_found(text, index_names(settings))
     if missing:
         return missing
     if "ResolutionImpossible" in text or "conflicting dependencies" in text or "No solution found" in text:
-        return Diagnosis(
+        return Failure(
+            reasons.DEPENDENCIES_CONFLICT,
             "The requirements conflict with each other.",
             "The installer found no set of versions that satisfies every\n"
             "requirement (its explanation is above).\n\n"
             "To fix it:\n1. Loosen or align the pins it names above.\n"
             "2. Regenerate the lock, commit it and deploy again.",
-            "dependencies::conflict",
         )
     return None
 
@@ -227,27 +220,26 @@ def install_error(what: str, text: str, python_version: str, settings: Mapping[s
     """The error for a failed install: a known cause when the output shows one."""
     failure = classify(text, python_version, settings)
     if failure is not None:
-        return DependenciesError(failure.title, f"While {what}.\n\n{failure.body}", reason=failure.reason)
+        return DependenciesError.of(replace(failure, body=f"While {what}.\n\n{failure.body}"))
     return DependenciesError(
         f"Could not install the app's dependencies ({what}).",
         "The installer failed; the end of its output is above.\n\n" + fallback_fix,
-        reason="dependencies::install-failed",
+        reason=reasons.DEPENDENCIES_INSTALL_FAILED,
     )
 
 
 def tool_install_error(title: str, version: str, text: str, python_version: str,
                        settings: Mapping[str, str]) -> DependenciesError:
     failure = classify(text, python_version, settings)
-    if failure is not None and failure.reason in ("dependencies::disk-full", "dependencies::index-unreachable",
-                                                  "dependencies::index-auth"):
-        return DependenciesError(failure.title, f"While installing {title} {version}.\n\n{failure.body}",
-                                 reason=failure.reason)
+    if failure is not None and failure.reason in (reasons.DEPENDENCIES_DISK_FULL, reasons.DEPENDENCIES_INDEX_UNREACHABLE,
+                                                  reasons.DEPENDENCIES_INDEX_AUTH):
+        return DependenciesError.of(replace(failure, body=f"While installing {title} {version}.\n\n{failure.body}"))
     tail = "\n".join(text.splitlines()[-10:])
     return DependenciesError(
         f"Could not install {title} {version}.",
         f"The installer's output ends with:\n{tail}\n\n"
         "This is usually a passing problem reaching PyPI: build again.",
-        reason="dependencies::tool-install",
+        reason=reasons.DEPENDENCIES_TOOL_INSTALL,
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from buildpack import build_env, commands, output
+from buildpack import build_env, commands, output, reasons
 from buildpack.cache import Action, BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import environment, failures, pip_compile, requirements, sources, tool_versions, tools
@@ -42,7 +42,7 @@ def choose_installer(requested: Optional[str], files: List[Path]) -> Tuple[str, 
                 f"Unknown installer in {INSTALLER_VAR}.",
                 f"{INSTALLER_VAR} is {output.quote(requested.strip())}.\n\n"
                 f"To fix it: set it to uv or pip, or unset it (uv is the default).",
-                reason="dependencies::unknown-installer",
+                reason=reasons.DEPENDENCIES_UNKNOWN_INSTALLER,
             )
         return name, None
     for path in files:
@@ -110,7 +110,7 @@ def uninstall(ctx: Context, names: List[str], uv: Optional[Path] = None) -> None
         raise DependenciesError(
             "Could not uninstall packages that are no longer required.",
             result.text[-2000:],
-            reason="dependencies::uninstall",
+            reason=reasons.DEPENDENCIES_UNINSTALL,
         )
 
 

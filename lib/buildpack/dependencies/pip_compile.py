@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import List
 
-from buildpack import build_env, commands, output, version_numbers
+from buildpack import build_env, commands, output, reasons, version_numbers
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import requirements, tool_versions
@@ -73,7 +73,7 @@ def compile_requirements(ctx: Context, source: Path, target: Path, build_cache: 
                 "pip-compile could not resolve requirements.in.",
                 "Its output is above.\n\nTo fix it: run `pip-compile requirements.in` locally,\n"
                 "fix what fails, and commit requirements.txt.",
-                reason="dependencies::pip-compile",
+                reason=reasons.DEPENDENCIES_PIP_COMPILE,
             )
         partial.replace(cached)
     target.write_bytes(cached.read_bytes())

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Set
 
-from buildpack import build_env, commands, fetch, output
+from buildpack import build_env, commands, fetch, output, reasons
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import environment, failures, indexes, requirements, tool_versions, tools
@@ -39,7 +39,7 @@ def read_lock(path: Path) -> dict:
             "1. Look for a merge conflict left in Pipfile.lock, or run\n"
             "   `pipenv lock` to write it again from the Pipfile.\n"
             "2. Commit Pipfile.lock and deploy again.",
-            reason="dependencies::lock-corrupt",
+            reason=reasons.DEPENDENCIES_LOCK_CORRUPT,
         ) from None
     return data
 
@@ -60,7 +60,7 @@ def lock_error(text: str) -> Optional[DependenciesError]:
             "To fix it:\n"
             "1. Run `pipenv lock` where you develop the app.\n"
             "2. Commit Pipfile.lock and deploy again.",
-            reason="dependencies::lock-outdated",
+            reason=reasons.DEPENDENCIES_LOCK_OUTDATED,
         )
     return None
 
@@ -72,7 +72,7 @@ def unsupported_python(python_version: str) -> DependenciesError:
         "Pipenv releases the buildpack installs need Python 3.8 or newer.\n\n"
         "To fix it: move the app to a supported Python (python_version in\n"
         "the Pipfile, e.g. 3.13), then `pipenv lock`, commit and deploy again.",
-        reason="dependencies::pipenv-python",
+        reason=reasons.DEPENDENCIES_PIPENV_PYTHON,
     )
 
 
@@ -137,7 +137,7 @@ class Pipenv(PackageManager):
                 f"The Pipfile is not valid TOML: {message.partition(': ')[2] or message}\n\n"
                 "To fix it: correct the Pipfile, run `pipenv lock`, commit both\n"
                 "files and deploy again.",
-                reason="dependencies::manifest-corrupt",
+                reason=reasons.DEPENDENCIES_MANIFEST_CORRUPT,
             )
         values.update({
             # Install into the runtime's own prefix, not a virtualenv of Pipenv's making.

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from buildpack import build_env, commands, output
+from buildpack import build_env, commands, output, reasons
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import failures, indexes, tool_versions, tools
@@ -34,7 +34,7 @@ def unsupported_python(python_version: str) -> DependenciesError:
         "Poetry runs on the app's Python here.\n\n"
         "To fix it: move the app to a supported Python (e.g. 3.13 in\n"
         ".python-version), then `poetry lock`, commit and deploy again.",
-        reason="dependencies::poetry-python",
+        reason=reasons.DEPENDENCIES_POETRY_PYTHON,
     )
 
 
@@ -76,7 +76,7 @@ def lock_error(text: str) -> Optional[DependenciesError]:
             "To fix it:\n"
             "1. Run `poetry lock` where you develop the app.\n"
             "2. Commit poetry.lock and deploy again.",
-            reason="dependencies::lock-outdated",
+            reason=reasons.DEPENDENCIES_LOCK_OUTDATED,
         )
     return None
 
@@ -91,7 +91,7 @@ def corrupt_file_error(message: str) -> DependenciesError:
         "To fix it:\n"
         f"1. Look for a merge conflict or a typo in {file}; {fix}.\n"
         f"2. Commit {file} and deploy again.",
-        reason="dependencies::lock-corrupt",
+        reason=reasons.DEPENDENCIES_LOCK_CORRUPT,
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from buildpack import output
+from buildpack import output, reasons
 from buildpack.context import Context
 from buildpack.dependencies import indexes, pip, pipenv, poetry, uv
 from buildpack.dependencies.manager import PackageManager
@@ -62,7 +62,7 @@ def choose(build_dir: Path, requested: Optional[str]) -> Choice:
                 f"{CONFIG_VAR} is {output.quote(requested.strip())}.\n\n"
                 f"To fix it: set it to one of pip, uv, poetry or pipenv, or unset it\n"
                 "to let the buildpack choose from the app's files.",
-                reason="dependencies::unknown-manager",
+                reason=reasons.DEPENDENCIES_UNKNOWN_MANAGER,
             )
         if not [file for manager, file in found if manager == name]:
             raise _missing_for_request(name)
@@ -90,7 +90,7 @@ def _check_manifest(build_dir: Path, name: str) -> None:
                 f"1. Commit {manifest} (check that .gitignore or .slugignore does not\n"
                 f"   exclude it), then run `{LOCK_COMMANDS[name]}` if it changed, or\n"
                 f"2. Delete {lock} if the app no longer uses {TITLES[name]}.",
-                reason="dependencies::lock-without-manifest",
+                reason=reasons.DEPENDENCIES_LOCK_WITHOUT_MANIFEST,
             )
 
 
@@ -103,7 +103,7 @@ def _missing_for_request(name: str) -> DependenciesError:
         f"{CONFIG_VAR} is {name!r}, and {TITLES[name]} installs from {wanted}\n"
         "in the root of the app, which isn't there.\n\n"
         f"To fix it:\n{first}2. Unset {CONFIG_VAR} to let the buildpack choose from the app's files.",
-        reason="dependencies::manager-files-missing",
+        reason=reasons.DEPENDENCIES_MANAGER_FILES_MISSING,
     )
 
 
@@ -134,7 +134,7 @@ def _needs_lock(manifest: str, lock: str, name: str) -> DependenciesError:
         "To fix it:\n"
         f"1. Run `{LOCK_COMMANDS[name]}` where you develop the app.\n"
         f"2. Commit {lock} and deploy again.",
-        reason="dependencies::no-lock",
+        reason=reasons.DEPENDENCIES_NO_LOCK,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List
 
+from buildpack import reasons
 from buildpack.context import Context
 from buildpack.dependencies import pip_compile, requirements
 from buildpack.errors import DependenciesError
@@ -42,7 +43,7 @@ def refuse_unreadable_includes(ctx: Context, path: Path) -> None:
         "To fix it:\n"
         "1. Save requirements files as UTF-8 text.\n"
         "2. Point -r, -c and local paths at files committed in the app.",
-        reason="dependencies::unreadable-include",
+        reason=reasons.DEPENDENCIES_UNREADABLE_INCLUDE,
     )
 
 

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-from buildpack import build_env, commands, fetch, output
+from buildpack import build_env, commands, fetch, output, reasons
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import environment, failures, indexes, tool_versions
@@ -45,7 +45,7 @@ def uv_binary(build_cache: BuildCache, arch: str = "", index: Optional[str] = No
             f"The buildpack pins uv {version} wheels for: {', '.join(sorted(tool_versions.UV_WHEELS))}.\n\n"
             "To fix it: set the config var PYTHON_INSTALLER=pip to install\n"
             "requirements.txt with pip instead.",
-            reason="dependencies::uv-unavailable",
+            reason=reasons.DEPENDENCIES_UV_UNAVAILABLE,
         )
     binary = _uv_path(build_cache, arch)
     if _usable(binary):
@@ -67,7 +67,7 @@ def uv_binary(build_cache: BuildCache, arch: str = "", index: Optional[str] = No
                 "To fix it:\n"
                 "1. Build again: this is often a passing network problem.\n"
                 "2. If it persists, check PyPI's status at https://status.python.org.",
-                reason="dependencies::index-unreachable",
+                reason=reasons.DEPENDENCIES_INDEX_UNREACHABLE,
             ) from None
     return binary
 
@@ -89,7 +89,7 @@ def _uv_on_index(index: str, pypi_url: str, version: str) -> str:
             f"and its page for uv lists no {filename}.\n\n"
             "To fix it: add that file (from PyPI) to the index, or let the index\n"
             "mirror PyPI's uv, then deploy again.",
-            reason="dependencies::tool-not-on-index",
+            reason=reasons.DEPENDENCIES_TOOL_NOT_ON_INDEX,
         )
     return link
 
@@ -106,14 +106,14 @@ def _index_error(shown: str, version: str, exc: DownloadError) -> DependenciesEr
             "To fix it: correct the credentials in that config var (e.g.\n"
             "heroku config:set PIP_INDEX_URL=https://USER:TOKEN@host/simple),\n"
             "then deploy again.",
-            reason="dependencies::index-auth",
+            reason=reasons.DEPENDENCIES_INDEX_AUTH,
         )
     return DependenciesError(
         "The package index could not be reached.",
         f"Downloading uv {version} from {shown} failed:\n{cause}\n\n"
         "To fix it:\n1. Build again: this is often a passing network problem.\n"
         "2. Check the index's address in the config var that names it.",
-        reason="dependencies::index-unreachable",
+        reason=reasons.DEPENDENCIES_INDEX_UNREACHABLE,
     )
 
 
@@ -185,7 +185,7 @@ def extract_uv(wheel: Path, binary: Path, version: str) -> None:
             f"Looked for {member} in the wheel ({type(exc).__name__}).\n\n"
             "This is a bug in the buildpack's pinned uv wheel; set the config\n"
             "var PYTHON_INSTALLER=pip to install requirements.txt with pip.",
-            reason="dependencies::uv-wheel",
+            reason=reasons.DEPENDENCIES_UV_WHEEL,
         ) from None
     os.chmod(partial, os.stat(partial).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     os.replace(partial, binary)

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from buildpack import build_env, commands, fetch, output
+from buildpack import build_env, commands, fetch, output, reasons
 from buildpack.cache import BuildCache
 from buildpack.context import Context
 from buildpack.dependencies import environment, failures, indexes, requirements, tool_versions, tools
@@ -62,7 +62,7 @@ def lock_error(text: str) -> Optional[DependenciesError]:
             "To fix it:\n"
             "1. Run `uv lock` where you develop the app.\n"
             "2. Commit uv.lock and deploy again.",
-            reason="dependencies::lock-outdated",
+            reason=reasons.DEPENDENCIES_LOCK_OUTDATED,
         )
     match = re.search(r"Failed to parse `(?P<file>[^`]+)`\n\s*cause: (?P<cause>.*(?:\n\s+.*){0,4})", text)
     if match:
@@ -75,7 +75,7 @@ def lock_error(text: str) -> Optional[DependenciesError]:
             f"1. Fix {fix} (a merge conflict left in the file is a common cause;\n"
             "   `uv lock` writes a new uv.lock from pyproject.toml).\n"
             f"2. Commit {file} and deploy again.",
-            reason="dependencies::lock-corrupt",
+            reason=reasons.DEPENDENCIES_LOCK_CORRUPT,
         )
     return None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-from buildpack import output
+from buildpack import output, reasons
 from buildpack.context import Context, is_enabled
 from buildpack.django import collectstatic_failures, process, project
 from buildpack.django.project import DjangoApp, without_build_dir
@@ -95,7 +95,7 @@ def collectstatic_error(ctx: Context, app: DjangoApp, tail: List[str], returncod
                  "would use. If those are the settings for Heroku, choose them for\n"
                  "every process (the build included):\n"
                  f"   heroku config:set DJANGO_SETTINGS_MODULE={web_settings}")
-    return CollectstaticError(failure.title, body, reason=f"collectstatic::{failure.reason}")
+    return CollectstaticError(failure.title, body, reason=reasons.collectstatic(failure.reason))
 
 
 def warn_if_static_root_outside(ctx: Context, app: DjangoApp) -> None:

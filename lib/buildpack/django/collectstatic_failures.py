@@ -1,14 +1,18 @@
 """Why collectstatic failed, read from the tail of Django's output, and how to fix it.
 
 Pure functions: the collectstatic step (django.py) hands over the lines it kept
-and gets back a Failure (title, body, reason slug) to raise. The table tests use
-real Django output (test/unit/collectstatic_outputs/).
+and gets back a Failure (reason, title, body) to raise; its reason names the
+kind within collectstatic's failures ("env-var-missing"), the step adds the
+family. The table tests use real Django output (test/unit/collectstatic_outputs/).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Collection, List, Optional
+
+from buildpack import reasons
+from buildpack.errors import Failure
 
 TRACEBACK_HEADER = "Traceback (most recent call last):"
 EXCERPT_MAX_EXCEPTION_LINES = 12
@@ -107,13 +111,6 @@ class ParsedTraceback:
         match = _EXCEPTION.match(self.exception[0])
         first = (match.group("message") or "") if match else self.exception[0]
         return "\n".join([first] + self.exception[1:]).strip()
-
-
-@dataclass
-class Failure:
-    reason: str  # the slug after "collectstatic::"
-    title: str
-    body: str
 
 
 def parse_traceback(lines: List[str]) -> Optional[ParsedTraceback]:
@@ -260,7 +257,7 @@ def classify(
         if parsed.exception_type in _DATABASE_ERRORS and any(".db." in f.path or "/db/" in f.path for f in parsed.frames):
             return _database_failure(shown)
     return Failure(
-        "failed",
+        reasons.COLLECTSTATIC_FAILED,
         "collectstatic failed.",
         f"`python manage.py collectstatic --noinput` exited with status {returncode}.\n"
         "The end of its output:\n\n"
@@ -289,7 +286,7 @@ def _referrer(lines: List[str]) -> Optional[str]:
 
 def _no_settings_failure(shown: str) -> Failure:
     return Failure(
-        "settings-unconfigured",
+        reasons.COLLECTSTATIC_SETTINGS_UNCONFIGURED,
         "collectstatic failed: no settings module is set.",
         "Neither manage.py nor a DJANGO_SETTINGS_MODULE config var says which\n"
         "settings module to use, so Django knows only its own commands:\n\n"
@@ -325,7 +322,7 @@ def _missing_env_var_failure(name: str, shown: str, withheld: bool) -> Failure:
             f"3. {SKIP_HINT}"
         )
     return Failure(
-        "env-var-missing",
+        reasons.COLLECTSTATIC_ENV_VAR_MISSING,
         f"collectstatic failed: the settings need the {name} variable.",
         f"Your settings read {name} from the environment when they are\n"
         "imported, and it is not set during the build:\n\n"
@@ -336,7 +333,7 @@ def _missing_env_var_failure(name: str, shown: str, withheld: bool) -> Failure:
 def _static_root_failure(shown: str, settings_module: Optional[str]) -> Failure:
     where = f" ({settings_module})" if settings_module else ""
     return Failure(
-        "static-root-unset",
+        reasons.COLLECTSTATIC_STATIC_ROOT_UNSET,
         "collectstatic failed: STATIC_ROOT is not set.",
         "django.contrib.staticfiles is installed, but the settings" + where + "\n"
         "do not say where to collect static files:\n\n"
@@ -378,7 +375,7 @@ def _manifest_failure(missing: str, storage: str, referrer: Optional[str], shown
     )
     numbered = "\n".join(f"{i}. {text}" for i, text in enumerate(fixes, 1))
     return Failure(
-        "manifest-missing-file",
+        reasons.COLLECTSTATIC_MANIFEST_MISSING_FILE,
         title,
         f"The static files storage ({storage_name}) gives every\n"
         "file a hashed name, so it rewrites each reference inside CSS and JS\n"
@@ -391,7 +388,7 @@ def _manifest_failure(missing: str, storage: str, referrer: Optional[str], shown
 
 def _manifest_entry_failure(missing: str, shown: str) -> Failure:
     return Failure(
-        "manifest-missing-entry",
+        reasons.COLLECTSTATIC_MANIFEST_MISSING_ENTRY,
         f"collectstatic failed: {missing} is not among the static files.",
         f"The code asked the static files storage for the URL of '{missing}'\n"
         "({% static %} or static()), and its manifest of the collected files\n"
@@ -413,7 +410,7 @@ def _syntax_failure(parsed: ParsedTraceback, build_dir: str, shown: str) -> Fail
             location = f" in {relative_path(frame.path, build_dir)}, line {frame.line}"
             break
     return Failure(
-        "settings-syntax",
+        reasons.COLLECTSTATIC_SETTINGS_SYNTAX,
         f"collectstatic failed: a syntax error{location}.",
         f"Python could not read your code{location}:\n\n"
         f"{shown}\n\n"
@@ -436,7 +433,7 @@ def _module_failure(
     top = module.split(".")[0]
     if settings_module and module == settings_module:
         return Failure(
-            "settings-import",
+            reasons.COLLECTSTATIC_SETTINGS_IMPORT,
             f"collectstatic failed: the settings module '{module}' does not exist.",
             f"Django was told to use '{module}' as its settings (from the\n"
             "DJANGO_SETTINGS_MODULE config var, or manage.py), and it cannot be\n"
@@ -450,7 +447,7 @@ def _module_failure(
         )
     if top in app_modules:
         return Failure(
-            "settings-import",
+            reasons.COLLECTSTATIC_SETTINGS_IMPORT,
             f"collectstatic failed: the module '{module}' cannot be found.",
             f"'{top}' is part of your app, but '{module}' is not in the build:\n\n"
             f"{shown}\n\n"
@@ -477,7 +474,7 @@ def _module_failure(
             "   to INSTALLED_APPS only when DEBUG is on."
         )
     return Failure(
-        "settings-import",
+        reasons.COLLECTSTATIC_SETTINGS_IMPORT,
         f"collectstatic failed: No module named '{module}'.",
         f"{context}\n(only the packages in requirements.txt are):\n\n{shown}\n\n{fixes}",
     )
@@ -485,7 +482,7 @@ def _module_failure(
 
 def _cannot_import_failure(name: str, module: str, shown: str) -> Failure:
     return Failure(
-        "settings-import",
+        reasons.COLLECTSTATIC_SETTINGS_IMPORT,
         f"collectstatic failed: cannot import name '{name}' from '{module}'.",
         f"'{module}' is installed, but has no '{name}':\n\n"
         f"{shown}\n\n"
@@ -499,7 +496,7 @@ def _cannot_import_failure(name: str, module: str, shown: str) -> Failure:
 
 def _cloud_credentials_failure(config_vars: str, shown: str) -> Failure:
     return Failure(
-        "cloud-credentials",
+        reasons.COLLECTSTATIC_CLOUD_CREDENTIALS,
         "collectstatic failed: no credentials for the cloud storage.",
         "The staticfiles storage uploads the files to a cloud bucket, and\n"
         "found no credentials during the build:\n\n"
@@ -516,7 +513,7 @@ def _cloud_credentials_failure(config_vars: str, shown: str) -> Failure:
 
 def _database_failure(shown: str) -> Failure:
     return Failure(
-        "database-at-build",
+        reasons.COLLECTSTATIC_DATABASE_AT_BUILD,
         "collectstatic failed: the code queried the database.",
         "Loading the project ran a database query, and there is no usable\n"
         "database while the app builds:\n\n"

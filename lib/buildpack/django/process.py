@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from buildpack import commands, step_limits
+from buildpack import commands, reasons, step_limits
 from buildpack.context import Context
 from buildpack.errors import DjangoProcessError
 
+# The step the process was asked for when it ended -> why it failed.
+_EXITED_REASONS = {"inspected": reasons.DJANGO_PROCESS_EXITED_SETTINGS,
+                   "collectstatic": reasons.DJANGO_PROCESS_EXITED_COLLECTSTATIC}
 SCRIPT = Path(__file__).resolve().parent / "scripts" / "django_process.py"
 # What each request is called in the log, and its step_limits key.
 STEPS = {
@@ -114,4 +117,4 @@ def vanished_error(step: str, settings_module: Optional[str], returncode: Option
         "2. Run `python manage.py collectstatic --noinput` locally: it stops\n"
         "   the same way."
     )
-    return DjangoProcessError(title, body, reason=f"django-process::exited-{'settings' if step == 'inspected' else step}")
+    return DjangoProcessError(title, body, reason=_EXITED_REASONS.get(step, reasons.DJANGO_PROCESS_EXITED))

@@ -11,29 +11,20 @@ even SECRET_KEY's (the script reports its length and origin only).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
 
-from buildpack import commands, output, version_numbers
+from buildpack import commands, output, reasons, version_numbers
 from buildpack.context import Context
 from buildpack.django import project
-from buildpack.errors import DOCS_STATIC_ASSETS, StepTimeoutError
+from buildpack.errors import DOCS_STATIC_ASSETS, Finding, StepTimeoutError
 
 # Hosts that only ever match a request made on the machine itself.
 LOCAL_HOSTS = frozenset({"", "localhost", ".localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"})
-SETTINGS_HELPERS = ("django-heroku", "django-on-heroku")
+SETTINGS_HELPERS = {"django-heroku": reasons.CHECKS_DJANGO_HEROKU, "django-on-heroku": reasons.CHECKS_DJANGO_ON_HEROKU}
 # Django's own rule (security.W009): at least 50 characters, at least 5 different ones.
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_UNIQUE = 5
 LEVEL_NAMES = ((50, "critical"), (40, "error"), (30, "warning"), (20, "info"), (10, "debug"))
-
-
-@dataclass(frozen=True)
-class Finding:
-    slug: str  # "checks::debug": stable, for tests and metrics
-    title: str
-    body: str
-    docs: Optional[str] = None  # a documentation page, when one fits
 
 
 def is_local_host(host: str) -> bool:
@@ -51,7 +42,7 @@ def debug_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
         return None
     if facts.get("debug_false_string"):
         return Finding(
-            "checks::debug-string",
+            reasons.CHECKS_DEBUG_STRING,
             "DEBUG is on: the settings set it to a string that reads false.",
             'DEBUG is a string such as "False" or "0", read from an environment\n'
             "variable without converting it. Python takes every non-empty string\n"
@@ -61,7 +52,7 @@ def debug_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
             '   DEBUG = os.environ.get("DEBUG", "").lower() in ("1", "true")',
         )
     return Finding(
-        "checks::debug",
+        reasons.CHECKS_DEBUG,
         "DEBUG is on in the settings the dyno will use.",
         "With this app's config vars, the settings set DEBUG = True.\n"
         "With DEBUG on, every error page shows visitors the code, the\n"
@@ -80,7 +71,7 @@ def allowed_hosts_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
         return None
     found = f"ALLOWED_HOSTS is {quote_list(hosts)}" if hosts else "ALLOWED_HOSTS is empty"
     return Finding(
-        "checks::allowed-hosts",
+        reasons.CHECKS_ALLOWED_HOSTS,
         "ALLOWED_HOSTS will reject every request to the app.",
         f"{found}: it only allows requests made to the machine\n"
         "itself. Django answers 400 Bad Request for any other host name, so\n"
@@ -108,13 +99,13 @@ def database_finding(facts: Mapping[str, Any], database_url_set: bool) -> Option
     )
     if database_url_set:
         return Finding(
-            "checks::sqlite-ignores-database-url",
+            reasons.CHECKS_SQLITE_IGNORES_DATABASE_URL,
             "The settings use SQLite although DATABASE_URL is set.",
             f"The app has a DATABASE_URL config var, but DATABASES['default']\n"
             f"still uses {engine!r}: the settings do not read it.\n" + why + "To fix it:\n1. " + read_it,
         )
     return Finding(
-        "checks::sqlite",
+        reasons.CHECKS_SQLITE,
         "The database is SQLite: its data will not survive on Heroku.",
         f"DATABASES['default'] uses {engine!r} and the app has no\n"
         "DATABASE_URL config var.\n" + why + "To fix it:\n"
@@ -144,7 +135,7 @@ def secret_key_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
     if not problems:
         return None
     return Finding(
-        "checks::secret-key",
+        reasons.CHECKS_SECRET_KEY,
         "SECRET_KEY is not safe for production.",
         "The SECRET_KEY the dyno will use (its value is not shown):\n"
         + "".join(f"- {problem}\n" for problem in problems)
@@ -175,7 +166,7 @@ def static_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
     if static_is_served(facts):
         return None
     return Finding(
-        "checks::static-files",
+        reasons.CHECKS_STATIC_FILES,
         "Nothing will serve the static files.",
         f"STATIC_URL is {str(facts.get('static_url'))!r}, MIDDLEWARE has no WhiteNoise, and\n"
         "the static files stay on the dyno. gunicorn does not serve them, and\n"
@@ -195,7 +186,7 @@ def logging_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
     if facts.get("debug") or facts.get("console_errors") is not False:
         return None  # with DEBUG on, Django's default logs to the console; None = unknown
     return Finding(
-        "checks::logging",
+        reasons.CHECKS_LOGGING,
         "Errors will not reach `heroku logs`.",
         "With DEBUG off, no logging handler writes Django's error reports\n"
         "(the django.request logger) to the console; Django's default only\n"
@@ -226,7 +217,7 @@ def settings_helper_findings(installed: Mapping[str, str], django_version: Optio
             effect = "Upgrading to Django 5.1 or later will silently stop that setting."
         found.append(
             Finding(
-                f"checks::{name}",
+                SETTINGS_HELPERS[name],
                 f"{name} is installed; it does not work with current Django.",
                 f"{name} {installed[name]} is installed. Its settings() sets\n"
                 "STATICFILES_STORAGE, which Django 4.2 deprecated and 5.1 removed.\n"
@@ -248,7 +239,7 @@ def web_settings_finding(build_settings: str, web_module_file: str, web_settings
     different settings (cookiecutter-django's local/production split), and no config
     var chooses: the build and the release phase would use one, the web dynos the other."""
     return Finding(
-        "checks::web-settings-differ",
+        reasons.CHECKS_WEB_SETTINGS_DIFFER,
         "The web process and manage.py default to different settings.",
         f"manage.py defaults DJANGO_SETTINGS_MODULE to {build_settings},\n"
         f"{web_module_file} to {web_settings}, and no config var chooses\n"
@@ -270,7 +261,7 @@ def web_settings_of(app: project.DjangoApp) -> Optional[Finding]:
 
 def production_settings_finding(build_settings: str, production_settings: str) -> Finding:
     return Finding(
-        "checks::production-settings-unused",
+        reasons.CHECKS_PRODUCTION_SETTINGS_UNUSED,
         f"Every process uses the development settings {build_settings}.",
         f"manage.py defaults DJANGO_SETTINGS_MODULE to {build_settings}, and\n"
         "no config var chooses other settings, so the build, the release phase\n"
@@ -353,7 +344,7 @@ def check_errors_findings(issues: Iterable[Mapping[str, Any]]) -> List[Finding]:
     blocking, deploy_only = ids(False), ids(True)
     if blocking:
         findings.append(Finding(
-            "checks::system-check-errors",
+            reasons.CHECKS_SYSTEM_CHECK_ERRORS,
             f"Django's system checks report errors: {', '.join(blocking)}.",
             "`manage.py migrate` refuses to run while they are there, so the\n"
             "release phase would fail (and so would every other management command).\n\n"
@@ -362,7 +353,7 @@ def check_errors_findings(issues: Iterable[Mapping[str, Any]]) -> List[Finding]:
         ))
     if deploy_only:
         findings.append(Finding(
-            "checks::deploy-check-errors",
+            reasons.CHECKS_DEPLOY_CHECK_ERRORS,
             f"manage.py check --deploy reports errors: {', '.join(deploy_only)}.",
             "They come from the deployment checks only (`check --deploy`): they do\n"
             "not stop `migrate` or the web process, but Django considers these\n"
@@ -393,7 +384,7 @@ def startup_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
     if where:
         fixes += f"2. Fix {where}."
     return Finding(
-        "checks::django-cannot-start",
+        reasons.CHECKS_DJANGO_CANNOT_START,
         f"Django cannot start: {kind}" + (f" in {where}." if where else "."),
         f"{stage[0].upper() + stage[1:]} failed:\n"
         f"    {shown}\n" + (f"    at {where}\n" if where else "")

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import List, Optional
 
-from buildpack import commands, fetch, output
+from buildpack import commands, fetch, output, reasons
 from buildpack.archive import install_archive
 from buildpack.context import Context
 from buildpack.errors import DOCS_PYTHON_SUPPORT, ArchiveError, BuildpackError, RuntimeStoreError
@@ -96,7 +96,7 @@ def _download(archive: RuntimeArchive, path: Path, policy: fetch.FetchPolicy) ->
         f"2. If PYTHON_RUNTIMES_URL names your own store, check that the\n"
         f"   archive was uploaded next to its index.json."
     )
-    raise RuntimeStoreError(f"Python {archive.version} isn't available.", body, "runtime-store::not-available",
+    raise RuntimeStoreError(f"Python {archive.version} isn't available.", body, reasons.RUNTIME_STORE_NOT_AVAILABLE,
                             docs=DOCS_PYTHON_SUPPORT)
 
 
@@ -124,7 +124,7 @@ def prepare_prefix(staging: Path) -> Path:
             f"A runtime archive must hold a Python install prefix at its root:\n"
             f"bin/python3, lib/python3.X/ ... Rebuild it (e.g. `make runtimes`)."
         )
-        raise ArchiveError("The Python runtime archive has no interpreter.", body, "archive::no-python")
+        raise ArchiveError("The Python runtime archive has no interpreter.", body, reasons.ARCHIVE_NO_PYTHON)
     python = root / "bin" / "python"
     if not os.path.lexists(python):
         os.symlink("python3", python)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
 
-from buildpack import fetch, output, version_numbers
+from buildpack import fetch, output, reasons, version_numbers
 from buildpack.cache import Recorded
 from buildpack.context import Context
 from buildpack.errors import (
@@ -92,7 +92,7 @@ class Store:
             f"for {stack} ({arch}).\n\n"
             f"Versions it has for {stack} ({arch}): {listed}."
         )
-        return RuntimeStoreError(f"Python {version} isn't available.", body, "runtime-store::not-available",
+        return RuntimeStoreError(f"Python {version} isn't available.", body, reasons.RUNTIME_STORE_NOT_AVAILABLE,
                                  docs=DOCS_PYTHON_SUPPORT)
 
 
@@ -155,7 +155,7 @@ def _invalid(index_url: str, problem: str) -> RuntimeStoreError:
         f"Rebuild the store's index (e.g. `make runtimes`), or point\n"
         f"PYTHON_RUNTIMES_URL at another store."
     )
-    return RuntimeStoreError("The runtime store's index.json is invalid.", body, "runtime-store::index-invalid")
+    return RuntimeStoreError("The runtime store's index.json is invalid.", body, reasons.RUNTIME_STORE_INDEX_INVALID)
 
 
 def _entry(raw: Any, position: int, index_url: str) -> IndexEntry:
@@ -233,7 +233,7 @@ def open_store(ctx: Context, policy: fetch.FetchPolicy = fetch.SMALL_FILE_POLICY
             f"It must be an https://, http:// or file:// URL of a runtime store,\n"
             f"or unset to use Heroku's."
         )
-        raise RuntimeStoreError("PYTHON_RUNTIMES_URL is not a URL.", body, "runtime-store::invalid-url")
+        raise RuntimeStoreError("PYTHON_RUNTIMES_URL is not a URL.", body, reasons.RUNTIME_STORE_INVALID_URL)
     index_url = f"{base}/{INDEX_NAME}"
     try:
         data = fetch.to_bytes(index_url, policy)
@@ -385,7 +385,7 @@ def check_compatible(archive: RuntimeArchive, machine: MachineFacts, stack: Opti
         f"   the store's index.json (\"stacks\": [\"{target}\"])."
     )
     raise RuntimeIncompatibleError(
-        f"The Python {archive.version} runtime doesn't fit this machine.", body, "runtime::incompatible"
+        f"The Python {archive.version} runtime doesn't fit this machine.", body, reasons.RUNTIME_INCOMPATIBLE
     )
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Dict, Optional, Tuple
 
+from buildpack import reasons
 from buildpack.errors import StackUnknownError
 from buildpack.output import quote
 
@@ -39,7 +40,7 @@ def stack_info(name: str) -> Stack:
             f"tell which runtime fits this machine. Heroku always sets it.\n\n"
             f"When building outside Heroku, set STACK to one of:\n{known}."
         )
-        raise StackUnknownError("The stack is not set.", body, "stack::unknown")
+        raise StackUnknownError("The stack is not set.", body, reasons.STACK_UNKNOWN)
     if name in RETIRED_STACKS:
         body = (
             f"This app is on {quote(name)}, a stack that was retired long ago.\n"
@@ -49,14 +50,14 @@ def stack_info(name: str) -> Stack:
             f"2. Deploy again.\n\n"
             f"Supported stacks: {known}."
         )
-        raise StackUnknownError(f"The stack {name} is no longer supported.", body, "stack::unsupported")
+        raise StackUnknownError(f"The stack {name} is no longer supported.", body, reasons.STACK_UNSUPPORTED)
     body = (
         f"STACK is {quote(name)}, which this buildpack does not know, so it\n"
         f"can't tell which Python runtime fits the machine.\n\n"
         f"Supported stacks: {known}.\n"
         f"If this is a new Heroku stack, use a newer version of this buildpack."
     )
-    raise StackUnknownError(f"Unknown stack {name}.", body, "stack::unknown")
+    raise StackUnknownError(f"Unknown stack {name}.", body, reasons.STACK_UNKNOWN)
 
 
 def check_stack(name: str, today: Optional[date] = None) -> Optional[Tuple[str, str]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
+from buildpack import reasons
 from buildpack.errors import PythonVersionError
 from buildpack.output import fill, quote
 from buildpack.python import project_files
@@ -103,7 +104,7 @@ def _format_help(source: str) -> str:
 
 def _malformed(source: str, found: str, hint: str) -> PythonVersionError:
     body = f"{fill(f'{source} contains {quote(found)}. {hint}')}\n\n{_format_help(source)}"
-    return PythonVersionError(f"Invalid Python version in {source}.", body, "python-version::malformed")
+    return PythonVersionError(f"Invalid Python version in {source}.", body, reasons.PYTHON_VERSION_MALFORMED)
 
 
 def _multiple(source: str, versions: Sequence[str]) -> PythonVersionError:
@@ -117,7 +118,7 @@ def _multiple(source: str, versions: Sequence[str]) -> PythonVersionError:
         f"are notes, " + ("move them to a README: runtime.txt has no comments." if source == RUNTIME_TXT
                           else "start them with # to make them comments.")
     )
-    return PythonVersionError(f"More than one Python version in {source}.", body, "python-version::multiple")
+    return PythonVersionError(f"More than one Python version in {source}.", body, reasons.PYTHON_VERSION_MULTIPLE)
 
 
 def _empty(source: str, had_comments: bool) -> PythonVersionError:
@@ -127,7 +128,7 @@ def _empty(source: str, had_comments: bool) -> PythonVersionError:
         f"Write the version the app should run on, e.g. {spelled(source, EXAMPLE_MINOR)},\n"
         f"or delete {source} to use the default version."
     )
-    return PythonVersionError(f"No Python version in {source}.", body, "python-version::empty")
+    return PythonVersionError(f"No Python version in {source}.", body, reasons.PYTHON_VERSION_EMPTY)
 
 
 def _hint(line: str, source: str) -> str:
@@ -248,22 +249,22 @@ def _read(path: Path, source: str) -> Optional[str]:
             f"The app has a directory called {source} where a file should be.\n\n"
             f"Replace it with a file holding one version, e.g. {spelled(source, EXAMPLE_MINOR)}."
         )
-        raise PythonVersionError(f"{source} is a directory.", body, "python-version::not-a-file")
+        raise PythonVersionError(f"{source} is a directory.", body, reasons.PYTHON_VERSION_NOT_A_FILE)
     if not path.exists():
         body = (
             f"{source} is a symbolic link to {quote(os.readlink(path))}, which doesn't exist\n"
             f"in the build.\n\nCommit {source} as a regular file."
         )
-        raise PythonVersionError(f"{source} is a broken link.", body, "python-version::not-a-file")
+        raise PythonVersionError(f"{source} is a broken link.", body, reasons.PYTHON_VERSION_NOT_A_FILE)
     if not path.is_file():
         body = f"{source} is not a regular file.\n\nCommit {source} as a regular file."
-        raise PythonVersionError(f"{source} is not a file.", body, "python-version::not-a-file")
+        raise PythonVersionError(f"{source} is not a file.", body, reasons.PYTHON_VERSION_NOT_A_FILE)
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_SIZE + 1)
     except OSError as exc:
         body = f"{source} could not be read: {exc.strerror}.\n\nCommit {source} as a readable file."
-        raise PythonVersionError(f"{source} can't be read.", body, "python-version::unreadable") from None
+        raise PythonVersionError(f"{source} can't be read.", body, reasons.PYTHON_VERSION_UNREADABLE) from None
     if len(data) > MAX_FILE_SIZE:
         raise _malformed(source, data[:60].decode("utf-8", errors="backslashreplace"),
                          f"{source} is far too large to be a version file.")

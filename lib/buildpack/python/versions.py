@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from buildpack import output, version_numbers
+from buildpack import output, reasons, version_numbers
 from buildpack.context import Context
 from buildpack.errors import DOCS_PYTHON_SUPPORT, DOCS_PYTHON_VERSION, PythonVersionError, RuntimeStoreError
 from buildpack.output import fill, quote
@@ -119,7 +119,7 @@ def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
         )
         body = f"{found}\n\n{_fix_steps(request, newest_minor)}\n\n{_available_list(versions)}"
         raise PythonVersionError(
-            f"Python {dotted(wanted)} isn't supported.", body, "python-version::unsupported"
+            f"Python {dotted(wanted)} isn't supported.", body, reasons.PYTHON_VERSION_UNSUPPORTED
         )
     if wanted not in _minors(versions):
         if wanted > max(_minors(versions)):
@@ -135,7 +135,7 @@ def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
             f"{fill(f'{request.source} asks for {quote(request.raw)}. {why}')}\n\n"
             f"{_fix_steps(request, newest_minor)}\n\n{_available_list(versions)}"
         )
-        raise PythonVersionError(title, body, "python-version::unknown")
+        raise PythonVersionError(title, body, reasons.PYTHON_VERSION_UNKNOWN)
     if request.patch is None:
         newest = _newest_patch(versions, wanted)
         assert newest is not None
@@ -164,7 +164,7 @@ def _resolve(request: VersionRequest, versions: Sequence[Version]) -> Version:
         f"2. Or pin one of the versions above."
     )
     raise PythonVersionError(
-        f"Python {dotted(exact)} isn't available.", body, "python-version::patch-unavailable"
+        f"Python {dotted(exact)} isn't available.", body, reasons.PYTHON_VERSION_PATCH_UNAVAILABLE
     )
 
 
@@ -204,7 +204,7 @@ def choose(
             "empty, so there is nothing to install.\n\n"
             "If PYTHON_RUNTIMES_URL points at your own store, add runtimes for\n"
             "this stack to its index.json (see `make runtimes`).",
-            "runtime-store::empty",
+            reasons.RUNTIME_STORE_EMPTY,
         )
     notes: List[Tuple[str, str]] = []
     runtime_txt, python_version_file = requests.runtime_txt, requests.python_version_file
@@ -280,7 +280,7 @@ def _from_tool_file(tool: ToolRequest, versions: Sequence[Version], default: Ver
             "2. Widen the range, then lock again and deploy.\n\n"
             f"{_available_list(versions)}"
         )
-        raise PythonVersionError(f"No available Python fits {tool.source}.", body, "python-version::no-match")
+        raise PythonVersionError(f"No available Python fits {tool.source}.", body, reasons.PYTHON_VERSION_NO_MATCH)
     return ChosenVersion(dotted(found), tool.source, tool.value, notes)
 
 

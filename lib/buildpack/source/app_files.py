@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Optional
 
+from buildpack import reasons
 from buildpack.errors import SourceTreeError
 
 
@@ -33,7 +34,7 @@ def refuse_link_outside(root: Path, path: Path, name: str) -> None:
         "To fix it:\n"
         f"1. Replace the link with the file itself:  git rm --cached {name}\n"
         f"2. Copy the content into {name} in the app, then git add and commit.",
-        reason="source::link-outside-app",
+        reason=reasons.SOURCE_LINK_OUTSIDE_APP,
     )
 
 
@@ -59,5 +60,5 @@ def app_file(root: Path, name: str) -> Optional[Path]:
         "To fix it:\n"
         f"1. Commit {name} as a regular file,\n"
         "2. or remove it, if the app does not need it.",
-        reason="source::not-a-file",
+        reason=reasons.SOURCE_NOT_A_FILE,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from buildpack import reasons
 from buildpack.errors import SourceTreeError
 
 COMMITTED_ENVIRONMENTS = ("venv", ".venv", ".heroku/python")
@@ -28,6 +29,6 @@ def refuse(build_dir: Path) -> None:
                 f"1. Remove it from git:  git rm -r --cached {name}\n"
                 f"2. Add `{name}/` to .gitignore and commit.\n"
                 "3. List the app's packages in requirements.txt instead.",
-                reason="source::committed-environment",
+                reason=reasons.SOURCE_COMMITTED_ENVIRONMENT,
             )
 

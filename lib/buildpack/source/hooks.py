@@ -7,9 +7,11 @@ build with its output shown and, when it was killed, the signal and its likely c
 """
 from __future__ import annotations
 
-from buildpack import build_env, commands, output, step_limits
+from buildpack import build_env, commands, output, reasons, step_limits
 from buildpack.context import Context
 from buildpack.errors import HookError
+
+_REASONS = {"pre_compile": reasons.HOOK_PRE_COMPILE, "post_compile": reasons.HOOK_POST_COMPILE}
 
 
 def exists(ctx: Context, name: str) -> bool:
@@ -40,6 +42,6 @@ def run_hook(ctx: Context, name: str) -> bool:
             + (f"{cause}\n" if cause else "")
             + f"\nTo fix it: run `bash bin/{name}` locally and fix what fails,\n"
             f"or remove bin/{name} if the app no longer needs it.",
-            reason=f"hook::{name}",
+            reason=_REASONS[name],
         )
     return True

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
-from buildpack import commands, output
+from buildpack import commands, output, reasons
 from buildpack.errors import SourceTreeError
 from buildpack.source.app_files import app_file
 
@@ -36,7 +36,8 @@ NODE_HOME = Path(".heroku") / "node" / "bin"
 # the app builds its assets with Node): Django's check for a STATICFILES_DIRS directory
 # that does not exist, and ManifestStaticFilesStorage asked for a file it did not collect.
 MISSING_BUILT_FILE_MARKERS = ("in the STATICFILES_DIRS setting does not exist", "Missing staticfiles manifest entry")
-MISSING_BUILT_FILE_REASONS = frozenset({"manifest-missing-file", "manifest-missing-entry"})
+MISSING_BUILT_FILE_REASONS = frozenset({reasons.COLLECTSTATIC_MANIFEST_MISSING_FILE,
+                                        reasons.COLLECTSTATIC_MANIFEST_MISSING_ENTRY})
 
 
 def build_script(text: str) -> Optional[Tuple[str, str]]:
