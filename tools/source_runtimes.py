@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import make_runtimes  # noqa: E402
+from localheroku.builder import runtime_store  # noqa: E402
 from localheroku.contract import SOURCE_RUNTIMES, LocalHerokuError  # noqa: E402
 from localheroku.images import MIRROR  # noqa: E402
 from localheroku.runners.container import ContainerRunner, find_engine  # noqa: E402
@@ -136,12 +137,6 @@ def make(recipe: SourceRuntime, base: Path, image: str, runner: ContainerRunner)
     (base / f"{recipe.package}.key").write_text(key(image, recipe) + "\n")
 
 
-def local_store() -> Path:
-    """The machine's pyenv repacks (make runtimes), as the builder finds them."""
-    url = os.environ.get("PYTHON_RUNTIMES_URL", "")
-    return Path(url[len("file://"):]) if url.startswith("file://") else Path(make_runtimes.DEFAULT_OUT)
-
-
 def refresh_store(suite: str, base: Path, image: str) -> None:
     """Pack what is built for SUITE (BASE/built), then merge it with the repacks SUITE can run
     into BASE/store, the one store the builder hands that stand-in."""
@@ -151,7 +146,7 @@ def refresh_store(suite: str, base: Path, image: str) -> None:
         if leftover.name not in built:  # an older patch, or a recipe no longer listed
             subprocess.run(["rm", "-rf", str(leftover)], check=True)
     make_runtimes.build_store(prefixes, (base / "built").absolute(), built, stacks_of(suite))
-    index = merge_store(base / "store", [base / "built", local_store()], suite)
+    index = merge_store(base / "store", [base / "built", runtime_store(os.environ)], suite)
     say(f"Runtime store for the {suite} stand-in ({', '.join(stacks_of(suite))}): Python "
         + ", ".join(entry["version"] for entry in index["runtimes"]))
 

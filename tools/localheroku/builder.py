@@ -151,12 +151,12 @@ def store_for(record: Mapping[str, object], stack: Stack, host_env: Mapping[str,
     """The runtime store a build uses: PYTHON_RUNTIMES_URL if the host names one; in a stand-in
     image the one store made for its Debian release (tools/source_runtimes.py), else the local
     store; in Heroku's own images none: the buildpack downloads Heroku's runtimes, as on Heroku."""
-    if in_stand_in(record, host_env):
-        built_here = stand_in_store(stack, host_env)
-        return built_here if (built_here / "index.json").is_file() else runtime_store(host_env)
-    if record.get("runner") == "container" and not host_env.get("PYTHON_RUNTIMES_URL", "").startswith("file://"):
+    if host_env.get("PYTHON_RUNTIMES_URL", "").startswith("file://") or record.get("runner") != "container":
+        return runtime_store(host_env)
+    if not in_stand_in(record, host_env):
         return None
-    return runtime_store(host_env)
+    built_here = stand_in_store(stack, host_env)
+    return built_here if (built_here / "index.json").is_file() else runtime_store(host_env)
 
 
 def ensure_source_runtime(request: BuildRequest, stack: Stack, record: Mapping[str, object],
