@@ -85,7 +85,7 @@ def compile_seconds(output: str) -> float:
 
 
 def build_or_fail(app: Path, work: Path, config: Optional[Dict[str, str]] = None) -> float:
-    result = localheroku.build(app, work, config=config, echo=False, cache_in_place=True, host_env=os.environ)
+    result = localheroku.build(app, work, config=config or {}, echo=False, cache_in_place=True, host_env=os.environ)
     if result.returncode != 0:
         raise SystemExit(f"build of {app} failed:\n{result.output[-3000:]}")
     return compile_seconds(result.output)
@@ -182,7 +182,8 @@ def measure_official(buildpack: Path, scratch: Path) -> Dict[str, float]:
     figures: Dict[str, float] = {}
     for key, source in (("cold", base), ("warm", base), ("add", added)):
         started = time.monotonic()
-        result = localheroku.build(source, work, echo=False, cache_in_place=True, buildpack=buildpack)
+        result = localheroku.build(source, work, echo=False, cache_in_place=True, buildpacks=[buildpack],
+                                   host_env=os.environ)
         if result.returncode != 0:
             raise SystemExit(f"the official buildpack's build of {source} failed:\n{result.output[-3000:]}")
         figures[f"{key}_wall"] = time.monotonic() - started
