@@ -30,3 +30,22 @@ def test_without_the_official_buildpack_there_is_no_ratio():
     results = {"tutorial": {"cold_wall": 5.0}}
     bench.against_official(results)
     assert "official" not in results
+
+
+def test_bench_asks_for_builds_the_local_tool_can_make(monkeypatch, tmp_path):
+    """Its builds go through the real BuildRequest: a renamed option or a config of None fails here,
+    not half-way through a `make bench` run."""
+    from localheroku import builder
+
+    requests = []
+
+    def fake_build(app, work, **options):
+        request = builder.BuildRequest.of(app, work, **options)
+        assert "PYTHON_RUNTIMES_URL" not in request.config
+        requests.append(request)
+        return builder.BuildResult(0, "-----> Build finished in 1m 2.5s\n", request.work)
+
+    monkeypatch.setattr(bench.localheroku, "build", fake_build)
+    assert bench.build_or_fail(tmp_path, tmp_path / "work") == 62.5
+    bench.measure_official(tmp_path / "official", tmp_path)
+    assert requests[-1].buildpacks == ((tmp_path / "official").resolve(),)
