@@ -4,7 +4,8 @@ For each reference app: a cold build with pip as the installer and one with uv (
 default), a warm rebuild (nothing changed), one requirement added, one removed,
 detect, release, slug size (compressed and not) and web boot time to the first
 answered request; then the scale line: the warm rebuild and the one-added rebuild of
-the same project over 150 packages against its 5-package original. Each figure is
+the same project over 150 packages against its 5-package original; and a Wagtail site
+(cold, warm, one added), whose collectstatic post-processes ~850 files. Each figure is
 the median of BENCH_RUNS runs (default 3). Build figures are bin/compile's own time
 ("Build finished in"); `*_wall` figures are whole local builds (sandbox copies,
 detect, compile, release), what `make build` takes. Prints a table, checks the
@@ -28,7 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import localheroku  # noqa: E402
@@ -40,17 +41,23 @@ PIP = {"PYTHON_INSTALLER": "pip"}
 
 @dataclass(frozen=True)
 class App:
-    """A reference app: the tutorial project, over its own requirements or a bigger lock."""
+    """A reference app: the tutorial project (or another source), over its own requirements or a bigger lock."""
 
     lock: Optional[Path]  # a requirements.txt to use instead of the app's own
     extra: str  # the requirement the one-added build adds
     full: bool  # every figure, or only cold/warm/add (the scale line's 150 packages)
+    source: Path = TUTORIAL
+    config: Tuple[Tuple[str, str], ...] = ()  # its config vars
 
 
 APPS = {
     "tutorial": App(None, "six==1.17.0", full=True),
     "large-lock": App(REPO / "test/fixtures/bench_large/requirements.txt", "text-unidecode==1.3", full=True),
     "scale-150": App(REPO / "test/fixtures/bench_scale/requirements.txt", "text-unidecode==1.3", full=False),
+    # Many static files: collectstatic post-processes ~850 of them (manifest storage, compression).
+    "wagtail": App(None, "six==1.17.0", full=False, source=REPO / "test/fixtures/bench_wagtail",
+                   config=(("DJANGO_SETTINGS_MODULE", "mysite.settings.production"),
+                           ("SECRET_KEY", "bench-not-secret-4f9c2e7a1b8d6053e2a9c4f7b1d8e6a3"))),
 }
 
 # The goals of the speed issues: (figure, limit, what the figure is).
@@ -98,11 +105,11 @@ def compressed_size(slug: Path) -> int:
         return handle.tell()
 
 
-def with_requirement(dest: Path, extra: Optional[str], lock: Optional[Path]) -> Path:
-    """A copy of the tutorial project, over `lock` if given, with `extra` added."""
+def with_requirement(dest: Path, extra: Optional[str], lock: Optional[Path], source: Path = TUTORIAL) -> Path:
+    """A copy of the `source` project, over `lock` if given, with `extra` added."""
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(TUTORIAL, dest)
+    shutil.copytree(source, dest)
     requirements = dest / "requirements.txt"
     if lock is not None:
         shutil.copy2(lock, requirements)
@@ -112,13 +119,14 @@ def with_requirement(dest: Path, extra: Optional[str], lock: Optional[Path]) -> 
 
 
 def measure_once(name: str, app: App, scratch: Path) -> Dict[str, float]:
-    base = with_requirement(scratch / f"{name}-app", None, app.lock)
-    added = with_requirement(scratch / f"{name}-app-added", app.extra, app.lock)
+    base = with_requirement(scratch / f"{name}-app", None, app.lock, app.source)
+    added = with_requirement(scratch / f"{name}-app-added", app.extra, app.lock, app.source)
+    config = dict(app.config)
     figures: Dict[str, float] = {}
     if app.full:
         pip_work = scratch / f"{name}-pip-work"
         shutil.rmtree(pip_work, ignore_errors=True)
-        figures["cold_pip_compile"] = build_or_fail(base, pip_work, PIP)
+        figures["cold_pip_compile"] = build_or_fail(base, pip_work, {**config, **PIP})
         shutil.rmtree(pip_work, ignore_errors=True)
     work = scratch / f"{name}-work"
     shutil.rmtree(work, ignore_errors=True)
@@ -126,7 +134,7 @@ def measure_once(name: str, app: App, scratch: Path) -> Dict[str, float]:
         ("cold", base), ("warm", base), ("add", added))
     for key, source in steps:
         started = time.monotonic()
-        figures[f"{key}_compile"] = build_or_fail(source, work)
+        figures[f"{key}_compile"] = build_or_fail(source, work, config)
         figures[f"{key}_wall"] = time.monotonic() - started
     if not app.full:
         return figures

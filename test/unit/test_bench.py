@@ -1,6 +1,8 @@
 """make bench's verdicts: each goal met, missed or not measured, the official buildpack's ratios."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import bench
 
 
@@ -49,3 +51,22 @@ def test_bench_asks_for_builds_the_local_tool_can_make(monkeypatch, tmp_path):
     assert bench.build_or_fail(tmp_path, tmp_path / "work") == 62.5
     bench.measure_official(tmp_path / "official", tmp_path)
     assert requests[-1].buildpacks == ((tmp_path / "official").resolve(),)
+
+
+def test_the_wagtail_app_is_built_with_its_settings_and_one_added(monkeypatch, tmp_path):
+    from localheroku import builder
+
+    builds = []
+
+    def fake_build(app, work, **options):
+        request = builder.BuildRequest.of(app, work, **options)
+        builds.append((request.config, (Path(app) / "requirements.txt").read_text()))
+        return builder.BuildResult(0, "-----> Build finished in 0.5s\n", request.work)
+
+    monkeypatch.setattr(bench.localheroku, "build", fake_build)
+    figures = bench.measure_once("wagtail", bench.APPS["wagtail"], tmp_path)
+    assert set(figures) == {"cold_compile", "cold_wall", "warm_compile", "warm_wall", "add_compile", "add_wall"}
+    assert all(config["DJANGO_SETTINGS_MODULE"] == "mysite.settings.production" for config, _ in builds)
+    (_, cold), (_, warm), (_, added) = builds
+    assert "wagtail==" in cold and cold == warm
+    assert added == cold + "six==1.17.0\n"
