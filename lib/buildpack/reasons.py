@@ -103,6 +103,10 @@ DEPENDENCIES_LOCK_OUTDATED = _reason("dependencies::lock-outdated", "a lock no l
 DEPENDENCIES_LOCK_CORRUPT = _reason("dependencies::lock-corrupt", "a lock file cannot be read")
 DEPENDENCIES_MANIFEST_CORRUPT = _reason("dependencies::manifest-corrupt", "the Pipfile cannot be read")
 DEPENDENCIES_UNREADABLE_INCLUDE = _reason("dependencies::unreadable-include", "a requirements -r/-c file cannot be read")
+DEPENDENCIES_CONFLICT_MARKERS = _reason("dependencies::conflict-markers",
+                                        "a requirements file holds unresolved merge conflict markers")
+DEPENDENCIES_LOCAL_NOT_A_PROJECT = _reason("dependencies::local-not-a-project",
+                                           "a requirements file installs a local directory with no project file")
 DEPENDENCIES_PIP_COMPILE = _reason("dependencies::pip-compile", "pip-compile could not resolve requirements.in")
 DEPENDENCIES_POETRY_PYTHON = _reason("dependencies::poetry-python", "no Poetry runs on the app's Python")
 DEPENDENCIES_PIPENV_PYTHON = _reason("dependencies::pipenv-python", "no Pipenv runs on the app's Python")

@@ -154,3 +154,26 @@ def test_a_local_path_that_is_a_device_is_named(tmp_path):
     (tmp_path / "requirements.txt").write_text("/dev/zero\n-e /dev\n")
     assert requirements.unreadable_includes(tmp_path / "requirements.txt") == [
         ("/dev/zero", "is not a package: a device or a named pipe")]
+
+
+def test_merge_conflict_markers_are_found_in_included_files_too(tmp_path):
+    write(tmp_path, "base.txt", "Django==5.2.8\n<<<<<<< HEAD\nwhitenoise==6.9.0\n=======\nwhitenoise==6.8.0\n>>>>>>> main\n")
+    write(tmp_path, "requirements.txt", "-r base.txt\ngunicorn==23.0.0\n")
+    assert requirements.conflict_markers(tmp_path / "requirements.txt") == [
+        ("base.txt", 2), ("base.txt", 4), ("base.txt", 6)]
+
+
+def test_a_heading_of_equals_signs_is_not_a_conflict_marker(tmp_path):
+    write(tmp_path, "requirements.txt", "# ======== web ========\nDjango==5.2.8  # =======\n")
+    assert requirements.conflict_markers(tmp_path / "requirements.txt") == []
+
+
+def test_local_directories_without_a_project_file_are_found(tmp_path):
+    write(tmp_path, "libs/ours/pyproject.toml", "[project]\nname = 'ours'\n")
+    (tmp_path / "libs/empty").mkdir()
+    write(tmp_path, "requirements.txt", "-e .\n./libs/ours\n./libs/empty\n./dist/x.whl\n")
+    found = requirements.local_dirs_without_project(tmp_path / "requirements.txt")
+    assert found == [tmp_path.resolve(), (tmp_path / "libs/empty").resolve()]
+    write(tmp_path, "setup.py", "from setuptools import setup\nsetup()\n")
+    found = requirements.local_dirs_without_project(tmp_path / "requirements.txt")
+    assert found == [(tmp_path / "libs/empty").resolve()]

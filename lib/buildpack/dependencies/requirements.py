@@ -100,6 +100,32 @@ def unreadable_includes(path: Path) -> List[Tuple[str, str]]:
     return found
 
 
+# What Git leaves in a file whose merge conflict was committed unresolved.
+_CONFLICT_MARKER = re.compile(r"^(?:<{7}|={7}|>{7})(?:\s|$)")
+
+
+def conflict_markers(path: Path) -> List[Tuple[str, int]]:
+    """(file name, line number) of each merge conflict marker in path and the files it includes."""
+    found = []
+    for file, _ in included_files(path):
+        for number, line in enumerate(_read(file).splitlines(), start=1):
+            if _CONFLICT_MARKER.match(line):
+                found.append((file.name, number))
+    return found
+
+
+def local_dirs_without_project(path: Path) -> List[Path]:
+    """The local directories path and its includes install (`-e .`, `./libs/x`) that are not
+    Python projects: no pyproject.toml, setup.py or setup.cfg for the installer to build."""
+    found = []
+    for file, _ in included_files(path):
+        for local in local_paths(file):
+            markers = ("pyproject.toml", "setup.py", "setup.cfg")
+            if local.is_dir() and not any((local / marker).is_file() for marker in markers):
+                found.append(local)
+    return found
+
+
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 

@@ -28,6 +28,8 @@ def find(ctx: Context, for_ci: bool) -> List[Path]:
         found.extend(pip_compile.test_requirements(ctx.build_dir))
     for path in found:
         refuse_unreadable_includes(ctx, path)
+        refuse_conflict_markers(path)
+        refuse_local_dirs_without_project(ctx, path)
     return found
 
 
@@ -45,6 +47,53 @@ def refuse_unreadable_includes(ctx: Context, path: Path) -> None:
         "2. Point -r, -c and local paths at files committed in the app.",
         reason=reasons.DEPENDENCIES_UNREADABLE_INCLUDE,
     )
+
+
+def refuse_conflict_markers(path: Path) -> None:
+    markers = requirements.conflict_markers(path)
+    if not markers:
+        return
+    listed = "\n".join(f"- {name}, line {number}" for name, number in markers[:10])
+    raise DependenciesError(
+        f"{path.name} has unresolved merge conflict markers.",
+        "These lines are Git's merge conflict markers\n"
+        f"(<<<<<<<, =======, >>>>>>>):\n{listed}\n\n"
+        "A merge was committed before its conflict was resolved, so the\n"
+        "file names both sides' requirements and the installer cannot read it.\n\n"
+        "To fix it:\n"
+        "1. Keep the lines you want between the markers, delete the markers\n"
+        "   and the other side's lines.\n"
+        "2. Check it installs: `pip install -r requirements.txt` in a clean\n"
+        "   virtualenv.\n"
+        "3. Commit the file and deploy again.",
+        reason=reasons.DEPENDENCIES_CONFLICT_MARKERS,
+    )
+
+
+def refuse_local_dirs_without_project(ctx: Context, path: Path) -> None:
+    missing = requirements.local_dirs_without_project(path)
+    if not missing:
+        return
+    listed = "\n".join(f"- {_shown(ctx, local)}" for local in missing)
+    raise DependenciesError(
+        f"{path.name} installs a directory that is not a Python project.",
+        f"{path.name} installs these local directories (a line like `-e .`),\n"
+        f"but they have no pyproject.toml or setup.py to build them from:\n{listed}\n\n"
+        "To fix it:\n"
+        "1. Remove the line: a Django project does not need to be installed\n"
+        "   to run (the dyno runs it from /app).\n"
+        "2. Or commit the directory's pyproject.toml (or setup.py), if it is\n"
+        "   a package of your own.",
+        reason=reasons.DEPENDENCIES_LOCAL_NOT_A_PROJECT,
+    )
+
+
+def _shown(ctx: Context, local: Path) -> str:
+    """A local path as the app names it: relative to the app ("." for the app itself)."""
+    try:
+        return str(local.relative_to(ctx.build_dir.resolve())) or "."
+    except ValueError:
+        return str(local)
 
 
 def fingerprint(ctx: Context, sources: List[Path]) -> str:
