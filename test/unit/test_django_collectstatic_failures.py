@@ -211,3 +211,14 @@ def test_no_traceback():
 ])
 def test_relative_path(path, expected):
     assert cf.relative_path(path, BUILD_DIR) == expected
+
+
+def test_a_missing_database_url_names_the_add_on_that_sets_it():
+    # django-environ's env.db() says it as env("SECRET_KEY") does.
+    output = [line.replace("SECRET_KEY", "DATABASE_URL") for line in lines("py311_environ")]
+    failure = cf.classify(output, BUILD_DIR, settings_module="site_config.settings",
+                          app_modules={"site_config", "shop", "manage"})
+    assert failure.title == "collectstatic failed: the settings need the DATABASE_URL variable."
+    assert "heroku addons:create heroku-postgresql" in failure.body
+    assert "config:set DATABASE_URL" not in failure.body
+    assert "heroku config:set SECRET_KEY=..." in classify("py311_environ").body

@@ -299,6 +299,10 @@ def _no_settings_failure(shown: str) -> Failure:
     )
 
 
+# Config vars that a Heroku add-on sets when it is attached (their values are the add-on's URL).
+ADDON_CONFIG_VARS = {"DATABASE_URL": "heroku-postgresql", "REDIS_URL": "heroku-redis"}
+
+
 def _missing_env_var_failure(name: str, shown: str, withheld: bool) -> Failure:
     if withheld:
         why = (
@@ -311,10 +315,13 @@ def _missing_env_var_failure(name: str, shown: str, withheld: bool) -> Failure:
             f"3. {SKIP_HINT}"
         )
     else:
+        addon = ADDON_CONFIG_VARS.get(name)
+        set_it = (f"1. Add the add-on that sets it: heroku addons:create {addon}\n" if addon
+                  else f"1. Set it: heroku config:set {name}=...\n")
         why = (
             "Heroku runs collectstatic with the app's config vars, and this one\n"
             "is not set. To fix it:\n"
-            f"1. Set it: heroku config:set {name}=...\n"
+            f"{set_it}"
             "   (then push again to rebuild)\n"
             "2. Or give it a default that is safe for the build, for example\n"
             f'   os.environ.get("{name}", "...") or env("{name}", default="...")\n'
