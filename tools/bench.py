@@ -53,7 +53,7 @@ class App:
 APPS = {
     "tutorial": App(None, "six==1.17.0", full=True),
     "large-lock": App(REPO / "test/fixtures/bench_large/requirements.txt", "text-unidecode==1.3", full=True),
-    "scale-150": App(REPO / "test/fixtures/bench_scale/requirements.txt", "text-unidecode==1.3", full=False),
+    "scale-150": App(REPO / "test/fixtures/bench_scale/requirements.txt", "tomli-w==1.2.0", full=False),
     # Many static files: collectstatic post-processes ~850 of them (manifest storage, compression).
     "wagtail": App(None, "six==1.17.0", full=False, source=REPO / "test/fixtures/bench_wagtail",
                    config=(("DJANGO_SETTINGS_MODULE", "mysite.settings.production"),

@@ -70,3 +70,12 @@ def test_the_wagtail_app_is_built_with_its_settings_and_one_added(monkeypatch, t
     (_, cold), (_, warm), (_, added) = builds
     assert "wagtail==" in cold and cold == warm
     assert added == cold + "six==1.17.0\n"
+
+
+def test_each_app_s_one_added_is_a_package_it_does_not_have():
+    """Adding a package the lock already pins installs nothing: that rebuild would not be "one added"."""
+    for name, app in bench.APPS.items():
+        lock = app.lock or app.source / "requirements.txt"
+        pinned = {line.split("==")[0].strip().lower() for line in lock.read_text().splitlines()
+                  if line.strip() and not line.lstrip().startswith(("#", "-"))}
+        assert app.extra.split("==")[0].lower() not in pinned, name
