@@ -114,14 +114,17 @@ def conflict_markers(path: Path) -> List[Tuple[str, int]]:
     return found
 
 
+# What makes a directory something an installer can build.
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
 def local_dirs_without_project(path: Path) -> List[Path]:
     """The local directories path and its includes install (`-e .`, `./libs/x`) that are not
     Python projects: no pyproject.toml, setup.py or setup.cfg for the installer to build."""
     found = []
     for file, _ in included_files(path):
         for local in local_paths(file):
-            markers = ("pyproject.toml", "setup.py", "setup.cfg")
-            if local.is_dir() and not any((local / marker).is_file() for marker in markers):
+            if local.is_dir() and not any((local / name).is_file() for name in PROJECT_FILES):
                 found.append(local)
     return found
 
