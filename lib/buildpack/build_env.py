@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Dict
 
 from buildpack import commands, output
-from buildpack.cache import BuildCache
+from buildpack.cache_layout import CacheLayout
 from buildpack.context import Context
 
 
@@ -21,7 +21,7 @@ def for_app(ctx: Context, with_config_vars: bool = False) -> Dict[str, str]:
         extra.update(ctx.safe_config_vars())
     extra.update(ctx.pip_config_vars())
     if ctx.cache_dir is not None:
-        extra["PIP_CACHE_DIR"] = str(BuildCache(ctx.cache_dir).pip_dir)
+        extra["PIP_CACHE_DIR"] = str(CacheLayout.under(ctx.cache_dir).pip)
     else:
         extra["PIP_NO_CACHE_DIR"] = "1"
     env = commands.base_env(ctx.environ, path_prefix=[ctx.app_python_home / "bin"], extra=extra)

@@ -1,14 +1,12 @@
 """The build cache: what is kept between builds, when it is reused, how it is saved.
 
-Layout, under CACHE_DIR/django-buildpack/ (CACHE_DIR is shared by every
-buildpack of the app, so we keep to our own directory):
+Layout, under CACHE_DIR/django-buildpack/ (cache_layout names the tools' directories
+beside these: pip, uv, poetry, pipenv, pip-tools-cache, pip-compile, runtimes, tools,
+django-reuse):
   current -> gen-<id>   a symlink, swapped atomically when a build succeeds
   gen-<id>/python/, gen-<id>/src/, gen-<id>/metadata.json
   gen-<id>/manifest.json  written last: the generation is trusted only if it matches
   lock                  held (flock) by the build using the cache, from load to close
-  pip/                  pip's download and wheel cache (pip writes it atomically)
-  runtimes/             downloaded runtime archives (verified before use)
-  pip-compile/          requirements compiled from requirements.in
 
 A build moves the cached trees into the build dir (a rename, whatever their
 size) and writes the next generation in the background, by hard links, while
@@ -37,10 +35,10 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from buildpack import commands, output
+from buildpack.cache_layout import CacheLayout
 from buildpack.errors import CacheRestoreError
 
 FORMAT = 1
-NAMESPACE = "django-buildpack"
 # What changes the installed environment so much that it must be rebuilt.
 DISCARD_KEYS = (
     ("format", "the cache format changed"),
@@ -258,28 +256,13 @@ class PendingSave:
 class BuildCache:
     def __init__(self, cache_dir: Optional[Path]) -> None:
         self.enabled = cache_dir is not None
-        self.root = (cache_dir or Path("/tmp/django-buildpack-nocache")) / NAMESPACE
+        self.layout = CacheLayout.under(cache_dir)
+        self.root = self.layout.root
         self._hardlink: Optional[bool] = None
         self._removal = commands.Removal([])
         self._lock: Optional[int] = None
         self._moved: List[Tuple[Path, Path]] = []  # (in the build, where it came from)
         self._pending: Optional[PendingSave] = None
-
-    @property
-    def pip_dir(self) -> Path:
-        return self.root / "pip"
-
-    @property
-    def runtimes_dir(self) -> Path:
-        return self.root / "runtimes"
-
-    @property
-    def pip_compile_dir(self) -> Path:
-        return self.root / "pip-compile"
-
-    @property
-    def tools_dir(self) -> Path:
-        return self.root / "tools"
 
     def can_hardlink(self, build_home: Path) -> bool:
         """Whether files can be hard-linked between the cache and the build dir.
@@ -371,11 +354,11 @@ class BuildCache:
             return
         stale = [entry for entry in self.root.iterdir()
                  if entry.name.endswith(".partial") or entry.name.startswith(("current.", "link-probe."))]
-        if self.runtimes_dir.is_dir():
-            stale += [entry for entry in self.runtimes_dir.iterdir() if entry.name.endswith(".part")]
-        if self.tools_dir.is_dir():
+        if self.layout.runtimes.is_dir():
+            stale += [entry for entry in self.layout.runtimes.iterdir() if entry.name.endswith(".part")]
+        if self.layout.tools.is_dir():
             # A tool's download or extraction cut short (uv's is fetched beside the runtime's).
-            stale += [entry for tool in self.tools_dir.iterdir() if tool.is_dir() and not tool.is_symlink()
+            stale += [entry for tool in self.layout.tools.iterdir() if tool.is_dir() and not tool.is_symlink()
                       for entry in tool.iterdir() if entry.name.endswith((".part", ".partial"))]
         for entry in stale:
             commands.remove_tree(entry)
@@ -585,8 +568,8 @@ class Session:
             self.cache.close()
 
     @property
-    def runtimes_dir(self) -> Path:
-        return self.cache.runtimes_dir
+    def layout(self) -> CacheLayout:
+        return self.cache.layout
 
     def load(self) -> Previous:
         self._previous = self.cache.load()

@@ -60,7 +60,7 @@ def main(argv: List[str], environ: Mapping[str, str], command: str = "compile") 
         home = ctx.python_home.parent
         if decision.action == Action.FRESH:
             with tools.uv_fetched_meanwhile(build_cache.cache, manager.uses_uv()):
-                runtime.install(ctx, archive, ctx.python_home, build_cache.runtimes_dir)
+                runtime.install(ctx, archive, ctx.python_home, build_cache.layout.runtimes)
         else:
             build_cache.restore(previous, home)
         known = recorded.installed if decision.action != Action.FRESH else None

@@ -278,13 +278,13 @@ def test_a_second_build_waits_for_the_lock_and_then_goes_on_without_the_cache(tm
 def test_leftovers_of_a_killed_build_are_swept_at_the_next_start(tmp_path):
     build_cache = cache.BuildCache(tmp_path / "cache")
     build_cache.save(metadata(), _home(tmp_path))
-    build_cache.runtimes_dir.mkdir()
-    uv_dir = build_cache.tools_dir / "uv-0.12.24-x86_64"
+    build_cache.layout.runtimes.mkdir()
+    uv_dir = build_cache.layout.tools / "uv-0.12.24-x86_64"
     uv_dir.mkdir(parents=True)
     kept = uv_dir / "uv"  # a finished tool stays
     kept.write_text("binary")
     # uv's wheel is fetched beside the runtime, so a kill during the runtime's download cuts it too.
-    leftovers = [build_cache.runtimes_dir / ".python-3.12.1.tar.gz.abc123.part",
+    leftovers = [build_cache.layout.runtimes / ".python-3.12.1.tar.gz.abc123.part",
                  build_cache.root / "gen-1-deadbeef.partial", build_cache.root / "current.0badf00d",
                  uv_dir / ".uv.whl.partial.k102963t.part", uv_dir / "uv.whl.partial", uv_dir / "uv.partial"]
     for path in leftovers:

@@ -12,6 +12,7 @@ from buildpack import build_env, cache
 from buildpack import compile as compile_step
 from buildpack.app import processes, procfile, profile, slug
 from buildpack.cache import Action, Decision
+from buildpack.cache_layout import CacheLayout
 from buildpack.dependencies import environment, selection, tools
 from buildpack.django import project, reuse, settings_advice
 from buildpack.python import runtime, runtime_store, stacks, versions
@@ -40,7 +41,7 @@ def fake_session(recorder: Recorder) -> type:
     class FakeSession:
         """The cache as compile sees it: load, restore, environment ready, finish (tested in test_cache)."""
 
-        runtimes_dir = Path("/cache/runtimes")
+        layout = CacheLayout(Path("/cache"))
         cache = "the build cache"
 
         def __init__(self, cache_dir: object) -> None:

@@ -240,7 +240,7 @@ def test_a_wheel_without_the_binary_is_an_error_and_leaves_nothing(tmp_path):
 
 def test_a_cached_uv_is_used_without_the_network(tmp_path, monkeypatch):
     cache = BuildCache(tmp_path)
-    home = cache.tools_dir / f"uv-{tool_versions.UV}-x86_64"
+    home = cache.layout.tools / f"uv-{tool_versions.UV}-x86_64"
     home.mkdir(parents=True)
     (home / "uv").write_bytes(b"")
     (home / "uv").chmod(0o755)

@@ -40,7 +40,7 @@ def compile_requirements(ctx: Context, source: Path, target: Path, build_cache: 
     inputs = requirements.fingerprint(source, ctx.pip_config_vars())
     tools = tool_versions.pip_tools_version(python_version)
     key = hashlib.sha256(f"{inputs}\0python-{minor}\0pip-tools-{tools}".encode()).hexdigest()[:32]
-    cached = build_cache.pip_compile_dir / f"{key}.txt"
+    cached = build_cache.layout.pip_compile / f"{key}.txt"
     output.warning(
         "Compiling requirements.in at build time.",
         "The app has requirements.in but no requirements.txt, so each new\n"
@@ -64,7 +64,7 @@ def compile_requirements(ctx: Context, source: Path, target: Path, build_cache: 
             # the lock they would put their credentials into the slug.
             "--no-emit-index-url", "--no-emit-find-links",
             # Not pip-tools' default ~/.cache: HOME is /app, the slug itself in a CI build.
-            "--cache-dir", str(build_cache.root / "pip-tools-cache"),
+            "--cache-dir", str(build_cache.layout.pip_tools),
             "--output-file", str(partial), str(source),
         ]
         result = commands.run(argv, env, cwd=ctx.build_dir)
@@ -83,7 +83,7 @@ def compile_requirements(ctx: Context, source: Path, target: Path, build_cache: 
 def ensure_pip_tools(ctx: Context, build_cache: BuildCache, python_version: str) -> Path:
     """A venv with the pinned pip-tools, made by the app's runtime, kept in the cache."""
     version = tool_versions.pip_tools_version(python_version)
-    venv = build_cache.tools_dir / f"pip-tools-{version}-python-{python_version}"
+    venv = build_cache.layout.tools / f"pip-tools-{version}-python-{python_version}"
     pip_compile = venv / "bin" / "pip-compile"
     if pip_compile.exists():
         return pip_compile

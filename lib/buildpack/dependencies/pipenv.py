@@ -148,7 +148,7 @@ class Pipenv(PackageManager):
             "PIPENV_YES": "1",
             # Wide enough that Pipenv's messages are not wrapped mid-sentence in the log.
             "COLUMNS": "120",
-            "PIPENV_CACHE_DIR": str(build_cache.root / "pipenv"),
+            "PIPENV_CACHE_DIR": str(build_cache.layout.pipenv),
             # Editable VCS checkouts go where pip's do, under /app (PIP_SRC is denied to config vars).
             "PIP_SRC": str(ctx.app_python_home.parent / "src"),
         })

@@ -141,7 +141,7 @@ class Poetry(ExactSyncManager):
             # The runtime's own prefix is the environment: Poetry finds it as the
             # `python` first on PATH, and must not make a virtualenv instead.
             "POETRY_VIRTUALENVS_CREATE": "false",
-            "POETRY_CACHE_DIR": str(build_cache.root / "poetry"),
+            "POETRY_CACHE_DIR": str(build_cache.layout.poetry),
             "POETRY_NO_INTERACTION": "1",
         })
         # Private sources: their credentials and repository URLs, as Poetry reads them.

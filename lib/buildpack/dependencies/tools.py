@@ -147,7 +147,7 @@ def uv_fetched_meanwhile(build_cache: BuildCache, needed: bool) -> Iterator[None
 
 
 def _uv_path(build_cache: BuildCache, arch: str) -> Path:
-    return build_cache.tools_dir / f"uv-{tool_versions.UV}-{arch}" / "uv"
+    return build_cache.layout.tools / f"uv-{tool_versions.UV}-{arch}" / "uv"
 
 
 def _usable(binary: Path) -> bool:
@@ -199,14 +199,14 @@ def tool_index_arguments(index: Optional[str]) -> List[str]:
 def venv_tool(ctx: Context, build_cache: BuildCache, package: str, version: str, script: str,
               python_version: str, title: str) -> Path:
     """`script` from `package==version`, in a venv of the app's Python kept in the cache."""
-    venv = build_cache.tools_dir / f"{package}-{version}-python-{python_version}"
+    venv = build_cache.layout.tools / f"{package}-{version}-python-{python_version}"
     program = venv / "bin" / script
     # The venv's python links to /app/.heroku/python, which every build links to its own
     # runtime: the venv keeps working as long as the Python version is the same.
     if program.is_file() and (venv / "bin" / "python").exists():
         return program
     commands.remove_tree(venv)
-    build_cache.tools_dir.mkdir(parents=True, exist_ok=True)
+    build_cache.layout.tools.mkdir(parents=True, exist_ok=True)
     env = build_env.for_app(ctx)
     index = indexes.tool_index(ctx.config_vars)
     create = [str(ctx.app_python), "-m", "venv", "--without-pip", str(venv)]
@@ -214,7 +214,7 @@ def venv_tool(ctx: Context, build_cache: BuildCache, package: str, version: str,
         # uv fetches a tool's ~40 dependencies in parallel: seconds, where pip takes a minute
         # or more; its package cache (CACHE_DIR) serves the next tool install too.
         install = [str(uv_binary(build_cache, index=index)), "pip", "install", "--python",
-                   str(venv / "bin" / "python"), "--no-config", "--cache-dir", str(build_cache.root / "uv"),
+                   str(venv / "bin" / "python"), "--no-config", "--cache-dir", str(build_cache.layout.uv),
                    "--quiet", *tool_index_arguments(index), f"{package}=={version}"]
     else:
         wheel = environment.bundled_pip_wheel(ctx.python_home)
@@ -223,7 +223,7 @@ def venv_tool(ctx: Context, build_cache: BuildCache, package: str, version: str,
     source = f" (from {indexes.describe_source(index)})" if index is not None else ""
     with output.timed(f"Installing {title} {version}{source}"):
         for argv in (create, install):
-            result = commands.run(argv, env, cwd=build_cache.tools_dir)
+            result = commands.run(argv, env, cwd=build_cache.layout.tools)
             if not result.ok:
                 commands.remove_tree(venv)
                 raise failures.tool_install_error(title, version, result.text, python_version,

@@ -29,15 +29,11 @@ FILES = ("pyproject.toml", "uv.lock")
 _LOCAL_SOURCE = re.compile(r'source = \{ (?:directory|path) = "(?P<path>[^"]+)" \}')
 
 
-def cache_dir(build_cache: BuildCache) -> Path:
-    return build_cache.root / "uv"
-
-
 def env(ctx: Context, build_cache: BuildCache) -> Dict[str, str]:
     """The environment every uv command runs in."""
     values = build_env.for_app(ctx)
     values.update({
-        "UV_CACHE_DIR": str(cache_dir(build_cache)),
+        "UV_CACHE_DIR": str(build_cache.layout.uv),
         # The runtime is the only Python: never fetch or pick another one.
         "UV_PYTHON_DOWNLOADS": "never",
         "UV_NO_MANAGED_PYTHON": "1",

@@ -62,7 +62,6 @@ from buildpack.django.reuse_keys import (
     without_build,
 )
 
-DIRECTORY = "django-reuse"
 RECORD = "record.json"
 
 
@@ -113,7 +112,7 @@ class Reuse:
         if not self.enabled or build_cache is None or metadata is None:
             return
         self.cache = build_cache
-        self.directory = build_cache.root / DIRECTORY
+        self.directory = build_cache.layout.django_reuse
         self.directory.mkdir(parents=True, exist_ok=True)
         for stale in self.directory.glob("*.partial"):
             commands.remove_tree(stale)
