@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Set
 from buildpack import build_env, commands, fetch, output, reasons
 from buildpack.cache import BuildCache
 from buildpack.context import Context
-from buildpack.dependencies import environment, failures, indexes, requirements, tool_versions, tools
+from buildpack.dependencies import environment, failures, indexes, lock_errors, requirements, tool_versions, tools
 from buildpack.dependencies.manager import PackageManager, describe_changes
 from buildpack.errors import DependenciesError
 
@@ -32,15 +32,9 @@ def read_lock(path: Path) -> dict:
         if not isinstance(data, dict) or not isinstance(data.get("default", {}), dict):
             raise ValueError("it is not a Pipfile.lock object")
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DependenciesError(
-            "Pipfile.lock can't be read.",
-            f"Pipfile.lock is not valid: {exc}.\n\n"
-            "To fix it:\n"
-            "1. Look for a merge conflict left in Pipfile.lock, or run\n"
-            "   `pipenv lock` to write it again from the Pipfile.\n"
-            "2. Commit Pipfile.lock and deploy again.",
-            reason=reasons.DEPENDENCIES_LOCK_CORRUPT,
-        ) from None
+        raise lock_errors.unreadable(
+            "Pipfile.lock", f"Pipfile.lock is not valid: {exc}.",
+            rewrite="`pipenv lock` writes a new one from the Pipfile") from None
     return data
 
 
@@ -52,16 +46,10 @@ def locked_names(lock: dict, for_ci: bool) -> Set[str]:
 def lock_error(text: str) -> Optional[DependenciesError]:
     # Pipenv wraps its messages at the terminal width: match across line breaks.
     if re.search(r"Pipfile\.lock\s+\(\w+\)\s+is\s+out\s+of\s+date", text):
-        return DependenciesError(
-            "Pipfile.lock is out of date with the Pipfile.",
+        return lock_errors.outdated(
+            "Pipfile.lock", "the Pipfile",
             "pipenv install --deploy found that the Pipfile changed since\n"
-            "Pipfile.lock was written (its hash no longer matches). The build\n"
-            "installs only what the lock says, so it stops here.\n\n"
-            "To fix it:\n"
-            "1. Run `pipenv lock` where you develop the app.\n"
-            "2. Commit Pipfile.lock and deploy again.",
-            reason=reasons.DEPENDENCIES_LOCK_OUTDATED,
-        )
+            "Pipfile.lock was written (its hash no longer matches).", relock="pipenv lock")
     return None
 
 

@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 from buildpack import build_env, commands, output, reasons
 from buildpack.cache import BuildCache
 from buildpack.context import Context
-from buildpack.dependencies import failures, indexes, tool_versions, tools
+from buildpack.dependencies import failures, indexes, lock_errors, tool_versions, tools
 from buildpack.dependencies.manager import ExactSyncManager
 from buildpack.errors import DependenciesError
 
@@ -68,31 +68,18 @@ def newer_lock_warning(found: Tuple[int, int], poetry_version: str, python_versi
 
 def lock_error(text: str) -> Optional[DependenciesError]:
     if "changed significantly since poetry.lock was last generated" in text:
-        return DependenciesError(
-            "poetry.lock is out of date with pyproject.toml.",
+        return lock_errors.outdated(
+            "poetry.lock", "pyproject.toml",
             "Poetry found that pyproject.toml changed since poetry.lock was\n"
-            "written (a dependency added, removed or changed). The build installs\n"
-            "only what the lock says, so it stops here.\n\n"
-            "To fix it:\n"
-            "1. Run `poetry lock` where you develop the app.\n"
-            "2. Commit poetry.lock and deploy again.",
-            reason=reasons.DEPENDENCIES_LOCK_OUTDATED,
-        )
+            "written (a dependency added, removed or changed).", relock="poetry lock")
     return None
 
 
 def corrupt_file_error(message: str) -> DependenciesError:
     file, _, cause = message.partition(": ")
-    fix = "`poetry lock` writes a new one from pyproject.toml" if file == "poetry.lock" else \
-        f"fix the syntax error in {file}"
-    return DependenciesError(
-        f"{file} can't be read.",
-        f"{file} is not valid TOML: {cause.strip()}\n\n"
-        "To fix it:\n"
-        f"1. Look for a merge conflict or a typo in {file}; {fix}.\n"
-        f"2. Commit {file} and deploy again.",
-        reason=reasons.DEPENDENCIES_LOCK_CORRUPT,
-    )
+    return lock_errors.unreadable(
+        file, f"{file} is not valid TOML: {cause.strip()}",
+        rewrite="`poetry lock` writes a new one from pyproject.toml" if file == "poetry.lock" else None)
 
 
 class Poetry(ExactSyncManager):

@@ -17,10 +17,10 @@ import re
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
-from buildpack import build_env, commands, fetch, output, reasons
+from buildpack import build_env, commands, fetch, output
 from buildpack.cache import BuildCache
 from buildpack.context import Context
-from buildpack.dependencies import environment, failures, indexes, requirements, tool_versions, tools
+from buildpack.dependencies import environment, failures, indexes, lock_errors, requirements, tool_versions, tools
 from buildpack.dependencies.manager import ExactSyncManager
 from buildpack.errors import DependenciesError
 
@@ -50,29 +50,16 @@ def env(ctx: Context, build_cache: BuildCache) -> Dict[str, str]:
 def lock_error(text: str) -> Optional[DependenciesError]:
     """uv's own words for a lock it cannot use, turned into the fix."""
     if "needs to be updated, but `--locked` was provided" in text:
-        return DependenciesError(
-            "uv.lock is out of date with pyproject.toml.",
+        return lock_errors.outdated(
+            "uv.lock", "pyproject.toml",
             "uv sync --locked found that pyproject.toml asks for something\n"
-            "uv.lock does not record (a dependency added, removed or changed).\n"
-            "The build installs only what the lock says, so it stops here.\n\n"
-            "To fix it:\n"
-            "1. Run `uv lock` where you develop the app.\n"
-            "2. Commit uv.lock and deploy again.",
-            reason=reasons.DEPENDENCIES_LOCK_OUTDATED,
-        )
+            "uv.lock does not record (a dependency added, removed or changed).", relock="uv lock")
     match = re.search(r"Failed to parse `(?P<file>[^`]+)`\n\s*cause: (?P<cause>.*(?:\n\s+.*){0,4})", text)
     if match:
         file = match.group("file")
-        fix = "`uv lock`" if file.endswith("uv.lock") else f"the syntax error in {file}"
-        return DependenciesError(
-            f"{file} can't be read.",
-            f"uv could not parse {file}:\n{match.group('cause').strip()}\n\n"
-            "To fix it:\n"
-            f"1. Fix {fix} (a merge conflict left in the file is a common cause;\n"
-            "   `uv lock` writes a new uv.lock from pyproject.toml).\n"
-            f"2. Commit {file} and deploy again.",
-            reason=reasons.DEPENDENCIES_LOCK_CORRUPT,
-        )
+        return lock_errors.unreadable(
+            file, f"uv could not parse {file}:\n{match.group('cause').strip()}",
+            rewrite="`uv lock` writes a new one from pyproject.toml" if file.endswith("uv.lock") else None)
     return None
 
 
