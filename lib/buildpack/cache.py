@@ -18,7 +18,8 @@ failed build is thrown away anyway; the local tool gives each build a copy. Two 
 one cache (two local builds, a Dokku-style host) take turns through the lock, so
 one's pruning can never delete the other's generation in progress; and whatever
 else damaged a generation (a disk clean-up, a hand edit, a hook writing into it),
-its manifest no longer matches and it is discarded with the reason in the log.
+its manifest no longer matches and it is discarded with the reason in the log,
+along with uv's cache, which shares its files (hard links), and what was taken from it.
 """
 from __future__ import annotations
 
@@ -108,22 +109,34 @@ def _manifest_lines(directory: str, relative: str, lines: List[str]) -> None:
             lines.append("\0".join((path, kind, str(entry.stat(follow_symlinks=False).st_size))))
 
 
-def check_manifest(generation: Path) -> Union[str, Manifest]:
+class Unusable(str):
+    """Why a generation cannot be used. damaged: its files were changed after it was saved
+    (not merely left incomplete by an interrupted build)."""
+
+    damaged = False
+
+
+class Damaged(Unusable):
+    damaged = True
+
+
+def check_manifest(generation: Path) -> Union[Unusable, Manifest]:
     """The generation's manifest, taken again and matching the recorded one; else why not."""
     try:
         recorded = json.loads((generation / MANIFEST).read_text())
         expected = Manifest(int(recorded["files"]), str(recorded["digest"]), str(recorded["interpreter"]))
     except FileNotFoundError:
-        return "its last generation has no manifest (a build was interrupted while saving it)"
+        return Unusable("its last generation has no manifest (a build was interrupted while saving it)")
     except (OSError, ValueError, KeyError, TypeError):
-        return "its last generation's manifest could not be read"
+        return Unusable("its last generation's manifest could not be read")
     if not os.path.isfile(generation / expected.interpreter):
-        return f"its last generation has no Python interpreter ({expected.interpreter} is missing)"
+        # What a build killed after moving the trees out leaves: not a damage.
+        return Unusable(f"its last generation has no Python interpreter ({expected.interpreter} is missing)")
     actual = take_manifest(generation)
     if actual.files != expected.files:
-        return f"its last generation is damaged ({actual.files} entries instead of {expected.files})"
+        return Damaged(f"its last generation is damaged ({actual.files} entries instead of {expected.files})")
     if actual.digest != expected.digest:
-        return "its last generation is damaged (files changed since it was saved)"
+        return Damaged("its last generation is damaged (files changed since it was saved)")
     return actual
 
 
@@ -173,6 +186,8 @@ class Previous:
     problem: Optional[str] = None
     directory: Optional[Path] = None
     manifest: Optional[Manifest] = None  # as checked by load (its trees' size included)
+    # What was thrown away with a damaged generation, for the log (see BuildCache.load).
+    discarded_with_it: List[str] = field(default_factory=list)
 
     @property
     def recorded(self) -> Recorded:
@@ -205,7 +220,7 @@ class Decision:
 def decide(previous: Previous, current: Metadata) -> Decision:
     """Reuse, sync or discard the cached environment, with the reasons (pure)."""
     if previous.problem:
-        return Decision(Action.FRESH, [previous.problem])
+        return Decision(Action.FRESH, [previous.problem, *previous.discarded_with_it])
     if previous.metadata is None:
         return Decision(Action.FRESH)
     old = previous.metadata
@@ -328,8 +343,14 @@ class BuildCache:
         if not self.lock():
             return Previous()
         self._sweep()
+        previous = self._read_current()
+        if isinstance(previous.problem, Damaged):
+            previous.discarded_with_it = self._discard_sharing_files()
         # The generation the last build replaced is deleted while this build runs.
         self._removal = commands.Removal(sorted(self.root.glob("trash-*")) if self.root.is_dir() else [])
+        return previous
+
+    def _read_current(self) -> Previous:
         current = self.root / "current"
         if not os.path.lexists(current):
             return Previous()
@@ -346,6 +367,30 @@ class BuildCache:
         if isinstance(checked, str):
             return Previous(problem=checked)
         return Previous(metadata=metadata, directory=current.resolve(), manifest=checked)
+
+    def _discard_sharing_files(self) -> List[str]:
+        """A damaged generation's files may be shared: uv hard-links its package cache into
+        the environment and into the tools' venvs, so a file truncated in one is truncated
+        in all of them, and the fresh install would link the same damaged file back. The
+        last build's Django results were taken with that environment. All of them go
+        (renamed to trash-*, deleted in the background); pip's, Poetry's and Pipenv's
+        caches hold copies and stay."""
+        discarded = []
+        for path, what in ((self.layout.uv, "uv's package cache goes too: it shares those files"),
+                           (self.layout.django_reuse, "the last build's Django results go too: they were taken with them")):
+            if os.path.lexists(path):
+                self._trash(path)
+                discarded.append(what)
+        venvs = [entry for entry in sorted(self.layout.tools.iterdir()) if entry.is_dir()
+                 and not entry.name.startswith("uv-")] if self.layout.tools.is_dir() else []  # uv's binary is a download
+        for venv in venvs:
+            self._trash(venv)
+        if venvs:
+            discarded.append("the package managers' installs go too: uv linked them from its cache")
+        return discarded
+
+    def _trash(self, path: Path) -> None:
+        os.rename(path, self.root / f"trash-{path.name}-{uuid.uuid4().hex[:8]}")
 
     def _sweep(self) -> None:
         """Leftovers of builds killed mid-way (we hold the lock, so none is in progress):

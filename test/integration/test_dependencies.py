@@ -309,6 +309,26 @@ def test_an_unreadable_cache_is_discarded_with_a_reason(tiny_work, tiny_freeze, 
     assert_one_clean_generation(tiny_work)
 
 
+def test_a_file_damaged_in_the_cache_is_not_linked_back_from_uvs_cache(warm_work, tmp_path):
+    """uv hard-links its package cache into the environment, so truncating a file of the
+    cached environment truncates uv's copy too: discarding the generation is not enough."""
+    app = copy_fixture("django_tutorial", tmp_path / "app")
+    home = warm_work / "slug" / ".heroku"
+    installed = next(home.glob("python/lib/python3.*/site-packages/django/shortcuts.py"))
+    intact = installed.read_bytes()
+    cached = cache_root(warm_work) / "current" / installed.relative_to(home)
+    assert cached.read_bytes() == intact and cached.stat().st_nlink > 2, "shared with uv's cache"
+    cached.write_bytes(b"")
+    result = rebuild(app, warm_work)
+    assert "- its last generation is damaged (files changed since it was saved)" in result.output
+    assert "- uv's package cache goes too: it shares those files" in result.output
+    assert "Reusing the last build's Django results" not in result.output
+    assert installed.read_bytes() == intact
+    code, out = run_process(warm_work, "python -c 'import django.shortcuts'")
+    assert code == 0, out
+    assert_one_clean_generation(warm_work)
+
+
 # --- 5. pip-tools ----------------------------------------------------------------------------------------------
 
 

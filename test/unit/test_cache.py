@@ -248,6 +248,47 @@ def test_a_file_rewritten_in_place_is_noticed(tmp_path):
     assert decision.reasons == ["its last generation is damaged (files changed since it was saved)"]
 
 
+def test_a_damaged_generation_takes_the_caches_sharing_its_files_with_it(tmp_path):
+    """uv hard-links its cache into the environment and the tools' venvs: a file truncated in
+    one is truncated in all, and a fresh install from that cache would bring it back."""
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    layout = build_cache.layout
+    for kept_or_not in (layout.uv / "archive-v0" / "x", layout.django_reuse / "record.json",
+                        layout.tools / "poetry-2.2.1-python-3.12.1" / "bin" / "poetry",
+                        layout.tools / "uv-0.12.24-x86_64" / "uv", layout.pip / "wheels" / "x"):
+        kept_or_not.parent.mkdir(parents=True)
+        kept_or_not.write_text("x")
+    build_cache.close()
+    (build_cache.root / "current" / "python" / "bin" / "marker").write_text("")  # truncated
+    again = cache.BuildCache(tmp_path / "cache")
+    decision = cache.decide(again.load(), metadata())
+    again.close()
+    assert decision.reasons == [
+        "its last generation is damaged (files changed since it was saved)",
+        "uv's package cache goes too: it shares those files",
+        "the last build's Django results go too: they were taken with them",
+        "the package managers' installs go too: uv linked them from its cache",
+    ]
+    assert not layout.uv.exists() and not layout.django_reuse.exists()
+    assert sorted(entry.name for entry in layout.tools.iterdir()) == ["uv-0.12.24-x86_64"]  # a download, not linked
+    assert (layout.pip / "wheels" / "x").is_file()  # pip's cache holds copies
+
+
+def test_an_interrupted_generation_keeps_the_package_caches(tmp_path):
+    """A build killed after moving the trees out is not a damage: uv's cache is still good."""
+    build_cache = cache.BuildCache(tmp_path / "cache")
+    build_cache.save(metadata(), _home(tmp_path))
+    (build_cache.layout.uv / "archive-v0").mkdir(parents=True)
+    build_cache.close()
+    shutil.rmtree(build_cache.root / "current" / "python")
+    again = cache.BuildCache(tmp_path / "cache")
+    decision = cache.decide(again.load(), metadata())
+    again.close()
+    assert len(decision.reasons) == 1 and "no Python interpreter" in decision.reasons[0]
+    assert (build_cache.layout.uv / "archive-v0").is_dir()
+
+
 def test_a_generation_without_a_manifest_is_not_trusted(tmp_path):
     """A generation renamed into place by a build that predates manifests, or forged by hand."""
     build_cache = cache.BuildCache(tmp_path / "cache")
