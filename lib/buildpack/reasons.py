@@ -164,6 +164,8 @@ CHECKS_PRODUCTION_SETTINGS_UNUSED = _reason("checks::production-settings-unused"
 CHECKS_SYSTEM_CHECK_ERRORS = _reason("checks::system-check-errors", "Django's system checks report errors")
 CHECKS_DEPLOY_CHECK_ERRORS = _reason("checks::deploy-check-errors", "check --deploy reports errors of its own checks")
 CHECKS_DJANGO_CANNOT_START = _reason("checks::django-cannot-start", "Django cannot load the apps or the URLconf")
+CHECKS_SETTINGS_DO_NOT_IMPORT = _reason("checks::settings-do-not-import",
+                                        "the settings do not import (collectstatic disabled, so the build went on)")
 
 # Warnings: the Procfile, line by line.
 PROCFILE_DIRECTORY = _reason("procfile::directory", "Procfile is a directory")

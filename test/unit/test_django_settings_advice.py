@@ -465,11 +465,16 @@ def test_step_on_production_ready_settings(step_ctx, capsys):
     assert err == ""
 
 
-def test_step_survives_settings_that_do_not_import(step_ctx, capsys):
+def test_settings_that_do_not_import_are_a_warning_not_no_problems(step_ctx, capsys):
+    """With DISABLE_COLLECTSTATIC nothing else says so before the release phase fails."""
     ctx = step_ctx({"DATABASE_URL": "postgres://u:p@h/d"})
-    assert advice.run(ctx, fixture_app(ctx), {"django": "5.2.8"}) == []
-    out, _ = capsys.readouterr()
+    found = advice.run(ctx, fixture_app(ctx), {"django": "5.2.8"})
+    out, err = capsys.readouterr()
+    assert slugs(found) == ["checks::settings-do-not-import"]
     assert "The settings could not be imported (KeyError); the checks were skipped" in out
+    assert "No problems found" not in out
+    assert " !     Warning: Django cannot import the settings: KeyError in site_config/settings.py, line " in err
+    assert "release phase (`manage.py migrate`) and every web request will" in err
 
 
 class FakeConversation:

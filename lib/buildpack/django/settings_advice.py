@@ -371,12 +371,29 @@ def startup_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
     error = facts.get("startup_error")
     if not isinstance(error, dict) or error.get("database"):
         return None  # a database error: the build has none, the dyno will
-    kind = str(error.get("type") or "an error")
-    location = error.get("location") if isinstance(error.get("location"), dict) else None
-    where = f"{location.get('file')}, line {location.get('line')}" if location else ""
     stage = str(facts.get("startup_stage") or "starting Django")
     if facts.get("root_urlconf"):
         stage = stage.replace("(ROOT_URLCONF)", f"(ROOT_URLCONF {facts['root_urlconf']!r})")
+    return _failing_finding(reasons.CHECKS_DJANGO_CANNOT_START, "Django cannot start", stage, error, "")
+
+
+def settings_import_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
+    """The settings do not import. collectstatic fails the build on it; with collectstatic
+    disabled nothing else would say so before the release phase fails the same way."""
+    error = facts.get("error")
+    if not isinstance(error, dict):
+        return None
+    return _failing_finding(
+        reasons.CHECKS_SETTINGS_DO_NOT_IMPORT, "Django cannot import the settings", "importing the settings", error,
+        "If the settings need something only a dyno has (PORT, DYNO), read it\n"
+        "with a default, so that the build can import them too.\n\n")
+
+
+def _failing_finding(reason: str, title: str, stage: str, error: Mapping[str, Any], hint: str) -> Finding:
+    """A warning about an error that the release phase and every request will meet too."""
+    kind = str(error.get("type") or "an error")
+    location = error.get("location") if isinstance(error.get("location"), dict) else None
+    where = f"{location.get('file')}, line {location.get('line')}" if location else ""
     message = str(error.get("message") or "")
     shown = f"{kind}: {message}" if message else kind
     fixes = ("1. Run `python manage.py check` locally with these settings: it shows\n"
@@ -384,13 +401,13 @@ def startup_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
     if where:
         fixes += f"2. Fix {where}."
     return Finding(
-        reasons.CHECKS_DJANGO_CANNOT_START,
-        f"Django cannot start: {kind}" + (f" in {where}." if where else "."),
+        reason,
+        f"{title}: {kind}" + (f" in {where}." if where else "."),
         f"{stage[0].upper() + stage[1:]} failed:\n"
         f"    {shown}\n" + (f"    at {where}\n" if where else "")
         + "The release phase (`manage.py migrate`) and every web request will\n"
-        "fail with this error.\n\n"
-        "To fix it:\n" + fixes,
+        "fail with this error.\n\n" + hint
+        + "To fix it:\n" + fixes,
     )
 
 
@@ -420,12 +437,14 @@ def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) ->
         status, _ = commands.describe_exit(app.process.returncode if app.process and app.process.returncode else 0)
         output.detail(f"The Django process ended before the checks could run ({status}); skipped")
         return []
-    if facts.get("error") is not None:
-        output.detail(f"The settings could not be imported ({facts['error'].get('type')}); the checks were skipped")
     findings = evaluate(facts, set(ctx.config_vars), installed)
     settings_choice = settings_choice_of(app)
     if settings_choice is not None:
         findings.insert(0, settings_choice)  # it explains why the others may not apply to the site
+    cannot_import = settings_import_finding(facts)
+    if cannot_import is not None:
+        output.detail(f"The settings could not be imported ({facts['error'].get('type')}); the checks were skipped")
+        findings.insert(0, cannot_import)
     cannot_start = startup_finding(facts)
     issues = facts.get("system_checks")
     startup_error = facts.get("startup_error") or {}
