@@ -126,6 +126,13 @@ DEPENDENCIES_PACKAGE_NOT_FOUND = _reason("dependencies::package-not-found", "the
 DEPENDENCIES_VERSION_NOT_FOUND = _reason("dependencies::version-not-found", "the index has no release matching the pin")
 DEPENDENCIES_HASH_MISMATCH = _reason("dependencies::hash-mismatch", "a downloaded file does not match its --hash")
 DEPENDENCIES_PG_CONFIG = _reason("dependencies::pg-config", "psycopg2 from source needs pg_config")
+DEPENDENCIES_MYSQL_CLIENT_LIBRARY = _reason("dependencies::mysql-client-library",
+                                            "mysqlclient from source finds no MySQL client library")
+DEPENDENCIES_MISSING_INCLUDE = _reason("dependencies::missing-include", "a requirements -r/-c file does not exist")
+DEPENDENCIES_LOCAL_MISSING = _reason("dependencies::local-missing", "a requirements line installs a path that does not exist")
+DEPENDENCIES_REQUIREMENTS_INVALID = _reason("dependencies::requirements-invalid",
+                                            "a requirements line is no requirement or option the installer knows")
+DEPENDENCIES_GIT_UNREACHABLE = _reason("dependencies::git-unreachable", "git could not reach a git+ requirement's host")
 DEPENDENCIES_CONFLICT = _reason("dependencies::conflict", "the requirements conflict with each other")
 
 # collectstatic: the kinds its classifier names (collectstatic() makes the slug).

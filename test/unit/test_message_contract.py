@@ -34,6 +34,7 @@ import pytest
 
 import buildpack
 from buildpack import errors, output
+from buildpack.dependencies import failures
 from buildpack.django import collectstatic_failures
 from buildpack.errors import BuildpackError, PythonVersionError, StackUnknownError
 from buildpack.python import stacks, version_files, versions
@@ -322,6 +323,11 @@ def blocks() -> Iterator[Tuple[str, str, str, Optional[str]]]:
         failure = collectstatic_failures.classify(sample.read_text().splitlines(), "/tmp/build_abc",
                                                   settings_module="mysite.settings", app_modules={"mysite"})
         yield f"collectstatic {sample.name} (unbounded)", failure.title, failure.body, errors.DOCS_STATIC_ASSETS
+    # The installers' recorded outputs: their paths and requirement lines are as long as they are.
+    for sample in sorted((Path(__file__).parent / "dependency_outputs").glob("*.txt")):
+        explained = failures.classify(sample.read_text(), "3.11.7", {})
+        if explained is not None:
+            yield f"dependencies {sample.name} (unbounded)", explained.title, explained.body, errors.DOCS_PIP
 
 
 BLOCKS = list(blocks())

@@ -4,13 +4,17 @@ Pure functions over the installer's output (pip, uv, Poetry, Pipenv: the last
 two wrap pip and their own resolvers), tried in order of certainty: a full disk
 and an unreachable index explain every other symptom they cause (pip says "No
 matching distribution" when it cannot reach the index at all), so they come
-first. Each case gives a title, the explanation with the fix, and a reason slug.
+first; only a requirements file the installer cannot read (it stops before any
+index) and a git host out of reach (whose "Connection refused" is not the
+index's) go before the network. Each case gives a title, the explanation with
+the fix, and a reason slug.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 from typing import Mapping, Optional
+from urllib.parse import urlsplit
 
 from buildpack import fetch, reasons
 from buildpack.errors import DependenciesError, Failure
@@ -41,6 +45,61 @@ _UV_PYTHON = re.compile(
 )
 _UV_NOT_FOUND = re.compile(r"Because (?P<name>[A-Za-z0-9._\[\]-]+) was not found in the package registry")
 _UV_NO_VERSION = re.compile(r"Because there is no version of (?P<req>\S+?) and")
+# uv, for a range with no release in it: "Because only django<=6.1.3 is available and you require
+# django>=99, we can conclude that your requirements are unsatisfiable." ("only solo==1.0 is
+# available" for a single release); with releases on both sides of the range it lists them:
+# "only the following versions of django are available:\n  django<=5.2\n  django>=5.2.1\n  and you ..."
+# "you require" with one requirement is what makes it a missing version rather than a conflict.
+_UV_ONLY = re.compile(
+    r"[Bb]ecause only (?:(?P<one>\S+) is|the following versions of \S+ are) available:?(?P<list>(?:\n[ \t]+\S+)*)"
+    r"\s+and you require (?P<req>\S+?), we can conclude that your requirements are unsatisfiable"
+)
+# A missing -r/-c file. pip: "Could not open requirements file: [Errno 2] No such file or
+# directory: 'other.txt'"; uv: "Error parsing included file in `requirements.txt` at position 7"
+# then "cause: failed to read from file `/tmp/build_x/other.txt`: No such file or directory".
+_PIP_NO_INCLUDE = re.compile(r"Could not open requirements file: \[Errno 2\] No such file or directory: '(?P<path>[^']+)'")
+_UV_NO_INCLUDE = re.compile(r"Error parsing included file in `(?P<parent>[^`]+)`[^\n]*\n\s*cause: failed to read from file"
+                            r" `(?P<path>[^`]+)`: No such file or directory")
+# A local path that is not there. pip: "Hint: It looks like a path. File './vendor/missing' does
+# not exist." (a directory), "Requirement './x.tar.gz' looks like a filename, but the file does not
+# exist" (an archive), "./missing is not a valid editable requirement" (-e: sources.py already refused
+# a directory with no project file in it); uv, for all three: "Distribution not found at: file:///..."
+_LOCAL_MISSING = re.compile(
+    r"It looks like a path\. File '(?P<pip_dir>[^']+)' does not exist"
+    r"|Requirement '(?P<pip_file>[^']+)' looks like a filename, but the file does not exist"
+    r"|ERROR: (?P<pip_editable>\S+) is not a valid editable requirement\. It should either be a path to a local project"
+    r"|Distribution not found at: file://(?P<uv>\S+)"
+)
+# Where pip or uv says a line is: pip "(from line 2 of requirements.txt)", uv "requirements.txt:2:1".
+_PIP_LINE = re.compile(r"\(from line (?P<line>\d+) of (?P<file>[^)]+)\)")
+_UV_LINE = re.compile(r": (?P<file>[^\s:]+):(?P<line>\d+):\d+$", re.MULTILINE)
+# An option line neither installer knows. pip: "ERROR: Invalid requirement: --frobnicate yes" then
+# "__main__.py: error: no such option: --frobnicate"; uv (which skips the pip options it does not
+# use): "Unexpected '-', expected '-c', '-e', '-r' or the start of a requirement: requirements.txt:2:1"
+_PIP_NO_SUCH_OPTION = re.compile(r"error: no such option: (?P<option>\S+)")
+_PIP_OPTION_LINE = re.compile(r"Invalid requirement: (?P<line>-[^\n]*)")
+_UV_UNEXPECTED = re.compile(r"Unexpected '-', expected [^\n]*the start of a requirement: ")
+# A line that is no requirement at all. pip: "Invalid requirement: 'django-environ=0.11' (from line 2
+# of requirements.txt)" then "Hint: = is not a valid operator. Did you mean == ?"; uv: "Couldn't parse
+# requirement in `requirements.txt` at position 7" then "cause: no such comparison operator ..." and the line.
+_PIP_INVALID = re.compile(r"Invalid requirement: '(?P<req>[^']+)' \(from line (?P<line>\d+) of (?P<file>[^)]+)\)"
+                          r"(?:\nHint: (?P<why>[^\n]+))?")
+_UV_INVALID = re.compile(r"Could(?:n't| not) parse requirement in `(?P<file>[^`]+)`[^\n]*\n"
+                         r"\s*cause: (?P<why>[^\n]+)\n\s*(?P<req>[^\n]+)")
+# mysqlclient 2.2+ asks pkg-config ("Can not find valid pkg-config name."), older releases
+# mysql_config ("OSError: mysql_config not found"): either way the build has no client library.
+_MYSQL_LIBRARY = re.compile(r"Can not find valid pkg-config name|mysql_config not found")
+# git's own words, through pip or uv, when a git+ requirement's host is out of reach (before
+# _NETWORK, which would blame the package index): "fatal: unable to access 'https://host/x.git/':
+# Could not resolve host: host" or "Failed to connect to host port 443 ...: Couldn't connect to
+# server" (curl's summary after the colon adds nothing); over ssh "ssh: connect to host host port
+# 22: Connection refused". A 401/403 from the host is not this: it reached it.
+_GIT_UNREACHABLE = re.compile(
+    r"fatal: unable to access '(?P<url>[^']+)': (?P<why>(?:Could not resolve host|Failed to connect|Connection timed out"
+    r"|Operation timed out|Network is unreachable|Resolving timed out)[^\n]*?)(?:: Could(?:n't| not) connect to server)?$"
+    r"|ssh: (?:connect to host (?P<host>\S+) port \d+|Could not resolve hostname (?P<name>[^:\s]+)): (?P<ssh_why>[^\n]+)",
+    re.MULTILINE,
+)
 _UV_HASH = re.compile(r"Hash mismatch for `(?P<req>[^`]+)`")
 _PIP_HASH = re.compile(r"THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE")
 _PIP_HASH_PACKAGE = re.compile(r"^\s+(?P<req>\S+) from \S+://", re.MULTILINE)
@@ -124,16 +183,163 @@ def _not_found(text: str, indexes: str) -> Optional[Failure]:
             "   PIP_INDEX_URL) as a config var, credentials included.",
         )
     uv_version = _UV_NO_VERSION.search(text)
-    if uv_version or pip:
-        req = uv_version.group("req") if uv_version else pip.group("req")  # type: ignore[union-attr]
+    uv_only = _UV_ONLY.search(text)
+    if uv_version or uv_only or pip:
+        available = None
+        if uv_only:
+            req = uv_only.group("req")
+            available = uv_only.group("one") or " or ".join(uv_only.group("list").split())
+        elif uv_version:
+            req = uv_version.group("req")
+        else:
+            req = pip.group("req")  # type: ignore[union-attr]
+            available = _newest(pip.group("versions"))  # type: ignore[union-attr]
+            if available and _PIP_IGNORED.search(text):
+                # pip lists only the releases for this Python; it names the others above.
+                available += " (and newer ones for another Python, listed above)"
+        releases = f"Releases it has: {available}.\n" if available else ""
         return Failure(
             reasons.DEPENDENCIES_VERSION_NOT_FOUND,
             f"No release of the package matches {req}.",
-            f"{indexes} has the package, but no release that matches {req!r}.\n\n"
+            f"{indexes} has the package, but no release that matches {req!r}.\n"
+            f"{releases}\n"
             "To fix it:\n"
             "1. Check the version for typos, and that it was released (and not\n"
             "   yanked) on the index.\n"
             "2. Loosen or change the pin, regenerate the lock, commit, deploy again.",
+        )
+    return None
+
+
+def _newest(versions: str, count: int = 5) -> str:
+    """The end of pip's "(from versions: ...)" list, oldest first: the releases a pin is near."""
+    listed = [version.strip() for version in versions.split(",") if version.strip()]
+    shown = ", ".join(listed[-count:])
+    return f"... {shown}" if len(listed) > count else shown
+
+
+def _where(text: str) -> Optional[str]:
+    """The file and line the installer names ("requirements.txt line 2"), if it does."""
+    match = _PIP_LINE.search(text) or _UV_LINE.search(text)
+    return f"{match.group('file')} line {match.group('line')}" if match else None
+
+
+def _requirements_file(text: str) -> Optional[Failure]:
+    """A requirements file the installer could not read: a missing -r file or local path, a bad line."""
+    include = _PIP_NO_INCLUDE.search(text) or _UV_NO_INCLUDE.search(text)
+    if include:
+        path = include.group("path")
+        parent = include.groupdict().get("parent") or "A requirements file"
+        return Failure(
+            reasons.DEPENDENCIES_MISSING_INCLUDE,
+            f"The requirements file {path} does not exist.",
+            f"{parent} includes it (a -r or -c line), and the app has\n"
+            "no file there. Paths in -r and -c lines are relative to the file\n"
+            "that has the line.\n\n"
+            "To fix it:\n"
+            "1. Commit the file (check that .gitignore does not leave it out), or\n"
+            "2. Correct the path in the -r/-c line, or remove the line.",
+        )
+    local = _LOCAL_MISSING.search(text)
+    if local:
+        path = next(group for group in local.groups() if group)
+        where = _where(text)
+        return Failure(
+            reasons.DEPENDENCIES_LOCAL_MISSING,
+            f"The local package {path} is not in the app.",
+            f"{where or 'A requirements line'} installs {path}, a path in the\n"
+            "app, and there is no package there (a directory with pyproject.toml\n"
+            "or setup.py, or an archive).\n\n"
+            "To fix it:\n"
+            "1. Commit it (check that .gitignore does not leave it out), or\n"
+            "   correct the path, or\n"
+            "2. Install the package from an index or a git+https URL instead.",
+        )
+    option = _PIP_NO_SUCH_OPTION.search(text)
+    if option or _UV_UNEXPECTED.search(text):
+        line = _PIP_OPTION_LINE.search(text)
+        named = f": {option.group('option')}" if option else ""
+        shown = f" ({line.group('line').strip()})" if line else ""
+        where = _where(text) or "A requirements line"
+        return Failure(
+            reasons.DEPENDENCIES_REQUIREMENTS_INVALID,
+            f"{where} has an option the installer does not know{named}.",
+            f"The line{shown} starts with '-' but is no option pip or uv\n"
+            "reads in a requirements file. A --hash belongs on its requirement's\n"
+            "line (continued with a backslash), not on a line of its own.\n\n"
+            "To fix it:\n"
+            "1. Correct or remove the line (`pip help install` lists the options).\n"
+            "2. Check it installs: `pip install -r requirements.txt` in a clean\n"
+            "   virtualenv, commit and deploy again.",
+        )
+    invalid = _PIP_INVALID.search(text) or _UV_INVALID.search(text)
+    if invalid:
+        req = invalid.group("req").strip()
+        where = f"{invalid.group('file')} line {invalid.group('line')}" if "line" in invalid.groupdict() \
+            else f"A line of {invalid.group('file')}"
+        why = f"The installer says: {invalid.group('why')}\n\n" if invalid.group("why") else ""
+        return Failure(
+            reasons.DEPENDENCIES_REQUIREMENTS_INVALID,
+            f"{where} is not a valid requirement: {req}.",
+            f"{why}"
+            "A requirement is a name with an optional version (Django==5.2.8,\n"
+            "Django>=5.2,<6), a URL or a local path.\n\n"
+            "To fix it:\n"
+            "1. Correct the line, commit and deploy again.",
+        )
+    return None
+
+
+def _git_unreachable(text: str) -> Optional[Failure]:
+    match = _GIT_UNREACHABLE.search(text)
+    if not match:
+        return None
+    if match.group("url"):
+        # The URL as git printed it may carry a token (git+https://user:token@host/...).
+        url = match.group("url")
+        host = urlsplit(url).hostname or url
+        where, why = fetch.display_url(url), match.group("why")
+    else:
+        host = where = match.group("host") or match.group("name")
+        why = match.group("ssh_why")
+    return Failure(
+        reasons.DEPENDENCIES_GIT_UNREACHABLE,
+        f"The Git host {host} could not be reached.",
+        f"A git+ requirement is fetched from {where},\n"
+        f"and git could not connect: {why.rstrip('.')}.\n\n"
+        "To fix it:\n"
+        "1. Build again: this is often a passing network problem.\n"
+        "2. Check the host in the requirement's URL: the build must reach it\n"
+        "   over the internet (not through a VPN or a private network), and\n"
+        "   git+ssh also needs an SSH key, which the build does not have: use\n"
+        "   git+https with a token from a config var.",
+    )
+
+
+def _missing_build_library(text: str) -> Optional[Failure]:
+    """A package built from source whose C library (and its config tool) the build lacks."""
+    if "pg_config executable not found" in text:
+        return Failure(
+            reasons.DEPENDENCIES_PG_CONFIG,
+            "psycopg2 needs PostgreSQL's pg_config to build.",
+            "psycopg2 (built from source) needs PostgreSQL's pg_config.\n\n"
+            "To fix it:\n1. Use psycopg2-binary or psycopg[binary] instead, or\n"
+            "2. Add a buildpack that provides libpq-dev before this one.",
+        )
+    if _MYSQL_LIBRARY.search(text):
+        return Failure(
+            reasons.DEPENDENCIES_MYSQL_CLIENT_LIBRARY,
+            "mysqlclient needs the MySQL client library to build.",
+            "mysqlclient is built from source (it has no wheels for Linux), and\n"
+            "neither pkg-config nor mysql_config finds a MySQL or MariaDB client\n"
+            "library in this build.\n\n"
+            "To fix it:\n"
+            "1. Use PyMySQL (pure Python) instead: replace mysqlclient with\n"
+            "   PyMySQL in the requirements, and in settings.py add\n"
+            "       import pymysql\n"
+            "       pymysql.install_as_MySQLdb()\n"
+            "2. Or add the Heroku Apt buildpack before this one, with an Aptfile\n"
+            "   listing libmysqlclient-dev and pkg-config.",
         )
     return None
 
@@ -173,6 +379,13 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
             "1. Remove large packages the app doesn't need at run time.\n"
             "2. Clear the build cache (heroku builds:cache:purge) and deploy again.",
         )
+    # The installer stops at a file it cannot read before it reaches any index.
+    unreadable = _requirements_file(text)
+    if unreadable:
+        return unreadable
+    git = _git_unreachable(text)
+    if git:
+        return git
     if _NETWORK.search(text):
         indexes = index_names(settings)
         return Failure(
@@ -192,14 +405,9 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
     tampered = _hash_mismatch(text)
     if tampered:
         return tampered
-    if "pg_config executable not found" in text:
-        return Failure(
-            reasons.DEPENDENCIES_PG_CONFIG,
-            "psycopg2 needs PostgreSQL's pg_config to build.",
-            "psycopg2 (built from source) needs PostgreSQL's pg_config.\n\n"
-            "To fix it:\n1. Use psycopg2-binary or psycopg[binary] instead, or\n"
-            "2. Add a buildpack that provides libpq-dev before this one.",
-        )
+    library = _missing_build_library(text)
+    if library:
+        return library
     missing = _not_found(text, index_names(settings))
     if missing:
         return missing
