@@ -120,3 +120,22 @@ def test_without_gunicorn_runserver_serves_with_a_warning(runserver):
         status, _, body = get(web.url)
     assert status == 200
     assert body.startswith("runserver: WSGIServer/")
+
+
+def test_a_src_layout_is_served_by_the_default_web_process(tutorial_build, tmp_path):
+    """manage.py puts src/ on sys.path, so the build's Django steps work; gunicorn does not run
+    manage.py and must be told where the project's package is."""
+    app = copy_fixture("django_tutorial", tmp_path / "app")
+    (app / "src").mkdir()
+    (app / "portfolio").rename(app / "src" / "portfolio")
+    manage = app / "manage.py"
+    manage.write_text(manage.read_text().replace(
+        "import sys\n", "import sys\n\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'src'))\n"))
+    result = build(app, clone_work(tutorial_build[1].work, tmp_path / "work"), echo=False)
+    assert result.returncode == 0, result.output[-3000:]
+    assert "  Imported from: src/ (put on sys.path by manage.py or the settings)\n" in result.output
+    assert defaults(result)["web"] == "gunicorn --pythonpath src portfolio.wsgi:application --bind 0.0.0.0:$PORT"
+    with start_web(result.work, release=False, echo=False) as web:
+        status, _, body = get(web.url)
+    assert status == 200
+    assert "<h1>Portfolio</h1>" in body

@@ -52,6 +52,26 @@ def test_web_command(installed, project_dir, wsgi, asgi, asgi_fallback, expected
     assert choice.reason
 
 
+@pytest.mark.parametrize(
+    "installed, project_dir, asgi, expected",
+    [
+        ({"gunicorn"}, ".", None, "gunicorn --pythonpath src p.wsgi:application --bind 0.0.0.0:$PORT"),
+        # gunicorn reads --pythonpath after its --chdir: relative to the project.
+        ({"gunicorn"}, "backend", None,
+         "gunicorn --chdir backend --pythonpath src p.wsgi:application --bind 0.0.0.0:$PORT"),
+        ({"gunicorn", "uvicorn-worker"}, ".", "p.asgi.application",
+         "gunicorn --pythonpath src p.asgi:application --worker-class uvicorn_worker.UvicornWorker --bind 0.0.0.0:$PORT"),
+        ({"uvicorn"}, "backend", "p.asgi.application",
+         "uvicorn --app-dir backend/src p.asgi:application --host 0.0.0.0 --port $PORT"),
+        ({"daphne"}, "backend", "p.asgi.application",
+         "cd backend && PYTHONPATH=src daphne --bind 0.0.0.0 --port $PORT p.asgi:application"),
+    ],
+)
+def test_a_package_imported_from_src_is_on_the_servers_path(installed, project_dir, asgi, expected):
+    choice = processes.web_command(installed, project_dir, "p.wsgi.application", asgi, None, import_dir="src")
+    assert choice.command == expected
+
+
 def test_web_command_reasons_name_the_server_and_application():
     assert processes.web_command({"gunicorn"}, ".", "a.wsgi.application").reason == (
         "gunicorn on the WSGI application a.wsgi.application"

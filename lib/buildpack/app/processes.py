@@ -6,6 +6,7 @@ and bin/release prints it: release must be fast and cannot run the app's python.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -60,6 +61,12 @@ def chdir_option(option: str, directory: str) -> str:
     return "" if is_root(directory) else f" {option} {shlex.quote(directory)}"
 
 
+def import_path(option: str, import_dir: str) -> str:
+    """` --pythonpath DIR` (or another server's option) for a package manage.py imports from a
+    subdirectory (a src/ layout): the server does not run manage.py, so it must be told."""
+    return "" if is_root(import_dir) else f" {option} {shlex.quote(import_dir)}"
+
+
 def wsgi_target(dotted: str) -> str:
     """`portfolio.wsgi.application` -> `portfolio.wsgi:application` (the servers' form)."""
     if ":" in dotted:
@@ -68,24 +75,26 @@ def wsgi_target(dotted: str) -> str:
     return f"{module}:{attribute}" if module else dotted
 
 
-def asgi_command(installed: Collection[str], project_dir: str, application: str) -> Optional[Tuple[str, str]]:
+def asgi_command(installed: Collection[str], project_dir: str, application: str,
+                 import_dir: str = ".") -> Optional[Tuple[str, str]]:
     """(command, server) for the first ASGI server installed, in order of preference.
 
     gunicorn with uvicorn workers first: gunicorn manages the workers (WEB_CONCURRENCY)
     and restarts them; then uvicorn alone; then daphne (Channels' own server).
     """
     target = wsgi_target(application)
-    chdir = chdir_option("--chdir", project_dir)
+    paths = chdir_option("--chdir", project_dir) + import_path("--pythonpath", import_dir)  # relative to --chdir
     if "gunicorn" in installed and ("uvicorn-worker" in installed or "uvicorn" in installed):
         # uvicorn.workers is deprecated since uvicorn 0.30 in favour of the uvicorn-worker package.
         worker = "uvicorn_worker.UvicornWorker" if "uvicorn-worker" in installed else "uvicorn.workers.UvicornWorker"
-        return f"gunicorn{chdir} {target} --worker-class {worker} --bind 0.0.0.0:$PORT", "gunicorn with uvicorn workers"
+        return f"gunicorn{paths} {target} --worker-class {worker} --bind 0.0.0.0:$PORT", "gunicorn with uvicorn workers"
     if "uvicorn" in installed:
-        app_dir = chdir_option("--app-dir", project_dir)
+        app_dir = chdir_option("--app-dir", os.path.normpath(os.path.join(project_dir, import_dir)))
         return f"uvicorn{app_dir} {target} --host 0.0.0.0 --port $PORT", "uvicorn"
     if "daphne" in installed:
-        # daphne has no --chdir; it imports from its working directory.
-        return in_dir(project_dir, f"daphne --bind 0.0.0.0 --port $PORT {target}"), "daphne"
+        # daphne has no --chdir; it imports from its working directory (and PYTHONPATH).
+        python_path = "" if is_root(import_dir) else f"PYTHONPATH={shlex.quote(import_dir)} "
+        return in_dir(project_dir, f"{python_path}daphne --bind 0.0.0.0 --port $PORT {target}"), "daphne"
     return None
 
 
@@ -95,18 +104,20 @@ def web_command(
     wsgi_application: Optional[str],
     asgi_application: Optional[str] = None,
     asgi_fallback: Optional[str] = None,
+    import_dir: str = ".",
 ) -> WebChoice:
     """The default web process, always bound to 0.0.0.0:$PORT.
 
     wsgi_application: a WSGI application whose module exists. asgi_application: the
     ASGI_APPLICATION setting. asgi_fallback: the project's asgi.py, which every
-    startproject has, used only when there is no WSGI application.
+    startproject has, used only when there is no WSGI application. import_dir: where,
+    relative to project_dir, the application's package is imported from.
     """
     asgi = asgi_application or (None if wsgi_application else asgi_fallback)
     no_asgi_server = None
     if asgi:
         why = "ASGI_APPLICATION is set" if asgi_application else "no WSGI application was found"
-        chosen = asgi_command(installed, project_dir, asgi)
+        chosen = asgi_command(installed, project_dir, asgi, import_dir)
         if chosen is not None:
             return WebChoice(chosen[0], f"{chosen[1]} on the ASGI application {asgi} ({why})")
         no_asgi_server = (
@@ -119,9 +130,9 @@ def web_command(
             "Or add a Procfile with your own `web:` command.",
         )
     if wsgi_application and "gunicorn" in installed:
-        chdir = chdir_option("--chdir", project_dir)
+        paths = chdir_option("--chdir", project_dir) + import_path("--pythonpath", import_dir)  # relative to --chdir
         return WebChoice(
-            f"gunicorn{chdir} {wsgi_target(wsgi_application)} --bind 0.0.0.0:$PORT",
+            f"gunicorn{paths} {wsgi_target(wsgi_application)} --bind 0.0.0.0:$PORT",
             f"gunicorn on the WSGI application {wsgi_application}",
             no_asgi_server,
         )
@@ -211,6 +222,7 @@ def plan(build_dir: Path, django_app, installed: Dict[str, str]) -> ProcessPlan:
         django_app.wsgi_application,
         django_app.asgi_application,
         getattr(django_app, "asgi_fallback", None),
+        getattr(django_app, "import_dir", "."),
     )
     result.process_types["web"] = web.command
     result.reasons["web"] = web.reason

@@ -99,6 +99,9 @@ class DjangoApp:
     wsgi_source: str = ""
     asgi_application: Optional[str] = None  # the ASGI_APPLICATION setting (module exists)
     asgi_fallback: Optional[str] = None  # the project's asgi.py, used when there is no WSGI application
+    # Where the application's package is imported from, relative to the project: "src" when
+    # manage.py puts src/ on sys.path (the web server is told so too); "." otherwise.
+    import_dir: str = "."
     staticfiles_installed: Optional[bool] = True  # None: could not tell
     static_root: Optional[str] = None
     staticfiles_storage: Optional[str] = None
@@ -238,6 +241,20 @@ def introspect(ctx: Context, app: DjangoApp, start: Optional[ProcessStarter] = N
         app.staticfiles_installed = static.staticfiles_installed
         app.static_root = "(set)" if static.static_root_set else None
     choose_applications(app, wsgi, wsgi_found, asgi, asgi_found)
+    if app.introspection == "django":
+        chosen = "asgi" if app.asgi_application else "wsgi" if app.wsgi_application == wsgi else None
+        app.import_dir = _import_dir(root, report.get(f"{chosen}_import_root")) if chosen else "."
+
+
+def _import_dir(root: Path, reported: object) -> str:
+    """A directory inside the project, relative to it; "." for the project's own directory or
+    one outside it (site-packages: an installed package needs no help)."""
+    if not isinstance(reported, str) or not reported:
+        return "."
+    try:
+        return str(Path(reported).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return "."
 
 
 def _text(value: object) -> Optional[str]:
@@ -301,6 +318,8 @@ def describe(app: DjangoApp) -> None:
         output.detail("  WSGI application: none found")
     if app.asgi_application:
         output.detail(f"  ASGI application: {app.asgi_application} (from ASGI_APPLICATION)")
+    if app.import_dir != ".":
+        output.detail(f"  Imported from: {app.import_dir}/ (put on sys.path by manage.py or the settings)")
     if app.staticfiles_installed is False:
         output.detail("  Static files: django.contrib.staticfiles is not installed")
     elif app.introspection == "django":

@@ -148,6 +148,23 @@ def module_found(dotted):
         return False
 
 
+def import_root(dotted):
+    """The directory the application's top package is imported from: the project's own, or one
+    manage.py or the settings put on sys.path (a src/ layout), which the web server needs too."""
+    if not dotted:
+        return None
+    module = dotted.split(":", 1)[0] if ":" in dotted else dotted.rpartition(".")[0]
+    try:
+        spec = importlib.util.find_spec(module.split(".")[0])
+    except Exception:  # noqa: BLE001 - a package that fails to import
+        return None
+    if spec is None:
+        return None
+    locations = list(spec.submodule_search_locations or [])
+    where = locations[0] if locations else spec.origin
+    return os.path.dirname(os.path.abspath(where)) if where else None
+
+
 def staticfiles_backend(settings, django_version):
     storages = getattr(settings, "STORAGES", None)
     if django_version >= (4, 2) and isinstance(storages, dict):
@@ -174,6 +191,8 @@ def inspect_settings():
             wsgi_module_found=module_found(wsgi),
             asgi_application=asgi,
             asgi_module_found=module_found(asgi),
+            wsgi_import_root=import_root(wsgi),
+            asgi_import_root=import_root(asgi),
             static_root=str(static_root) if static_root else None,
             static_url=getattr(settings, "STATIC_URL", None),
             staticfiles_installed=any("staticfiles" in str(app) for app in installed_apps),
