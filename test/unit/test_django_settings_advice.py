@@ -169,6 +169,26 @@ def test_secret_key(key, problems):
 
 
 @pytest.mark.parametrize(
+    "named, config_var, fixes",
+    [
+        (None, None, ['SECRET_KEY = os.environ["SECRET_KEY"]', "heroku config:set SECRET_KEY="]),
+        # The settings read another variable: setting SECRET_KEY would change nothing.
+        ("DJANGO_SECRET_KEY", None, ['SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]', "heroku config:set DJANGO_SECRET_KEY="]),
+        # Read from a config var already (too short): only a new value is needed, in that variable.
+        ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY", ["1. Set a new random one", "heroku config:set DJANGO_SECRET_KEY="]),
+    ],
+)
+def test_secret_key_fix_names_the_variable_the_app_reads(named, config_var, fixes):
+    key = {"length": 20, "unique_characters": 15, "insecure_prefix": False, "from_config_var": config_var is not None,
+           "config_var": config_var, "named_in_settings": named}
+    body = advice.secret_key_finding(facts(secret_key=key)).body
+    for fix in fixes:
+        assert fix in body
+    if config_var:
+        assert "Read it from a config var" not in body
+
+
+@pytest.mark.parametrize(
     "changes, warns",
     [
         ({}, False),
@@ -403,7 +423,14 @@ def test_script_describes_the_secret_key_without_its_value():
     assert GOOD_KEY not in printed + json.dumps(found)
     assert "hunter2" not in printed + json.dumps(found)
     assert found["secret_key"] == {"length": len(GOOD_KEY), "unique_characters": len(set(GOOD_KEY)),
-                                   "insecure_prefix": False, "from_config_var": True}
+                                   "insecure_prefix": False, "from_config_var": True, "config_var": "SECRET_KEY",
+                                   "named_in_settings": None}
+
+
+def test_script_names_the_variable_the_settings_read_the_key_from():
+    found, _ = ask_process("named_key", GOOD_CONFIG, ["SECRET_KEY", "DATABASE_URL"])
+    assert found["secret_key"]["from_config_var"] is False  # DJANGO_SECRET_KEY is not set: the fallback
+    assert found["secret_key"]["named_in_settings"] == "DJANGO_SECRET_KEY"
 
 
 def test_script_reports_an_import_error_by_type_only():

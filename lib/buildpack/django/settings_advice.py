@@ -134,6 +134,10 @@ def secret_key_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
             problems.append("it is hard-coded in the settings: no config var holds it")
     if not problems:
         return None
+    # The config var the app reads: the one that holds the key, else the one its settings name.
+    variable = str(key.get("config_var") or key.get("named_in_settings") or "SECRET_KEY")
+    read_it = ("" if key.get("from_config_var") else
+               f'1. Read it from a config var: SECRET_KEY = os.environ["{variable}"]\n')
     return Finding(
         reasons.CHECKS_SECRET_KEY,
         "SECRET_KEY is not safe for production.",
@@ -142,9 +146,9 @@ def secret_key_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
         + "Django signs sessions, password-reset links and CSRF tokens with\n"
         "it: whoever knows it can forge them.\n\n"
         "To fix it:\n"
-        '1. Read it from a config var: SECRET_KEY = os.environ["SECRET_KEY"]\n'
-        "2. Set a new random one (and keep it out of the code):\n"
-        "   heroku config:set SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\"",
+        + read_it
+        + f"{'2' if read_it else '1'}. Set a new random one (and keep it out of the code):\n"
+        f"   heroku config:set {variable}=\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\"",
     )
 
 

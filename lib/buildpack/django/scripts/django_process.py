@@ -23,6 +23,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import runpy
 import sys
 import traceback
@@ -305,15 +306,41 @@ def describe_secret_key(settings):
     except Exception:  # noqa: BLE001 - Django 3.2+ raises ImproperlyConfigured for an empty key
         key = ""
     key = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
-    from_config_var = bool(key) and any(
-        os.environ.get(name) is not None and os.environ[name].strip() == key.strip() for name in config_var_names
-    )
+    holders = [name for name in config_var_names
+               if key and os.environ.get(name) is not None and os.environ[name].strip() == key.strip()]
     return {
         "length": len(key),
         "unique_characters": len(set(key)),
         "insecure_prefix": key.startswith(INSECURE_PREFIX),
-        "from_config_var": from_config_var,
+        "from_config_var": bool(holders),
+        # Names only, never a value: the advice tells the user to set the variable the app reads.
+        "config_var": holders[0] if holders else None,
+        "named_in_settings": secret_key_variable_named(settings),
     }
+
+
+SECRET_KEY_VARIABLE = re.compile(r"""["']([A-Z][A-Z0-9_]*SECRET_KEY[A-Z0-9_]*)["']""")
+
+
+def secret_key_variable_named(settings):
+    """The environment variable the settings' source names for the key (DJANGO_SECRET_KEY in
+    `os.environ["DJANGO_SECRET_KEY"]`), when one name other than SECRET_KEY is there."""
+    module_name = getattr(settings, "SETTINGS_MODULE", None) or ""
+    package = module_name.rpartition(".")[0]
+    names = set()
+    for name, module in list(sys.modules.items()):
+        if name != module_name and not (package and name.startswith(package + ".")):
+            continue
+        path = getattr(module, "__file__", None) or ""
+        if not path.endswith(".py") or not os.path.abspath(path).startswith(os.path.abspath(build_dir) + os.sep):
+            continue
+        try:
+            with open(path, encoding="utf-8") as source:
+                names.update(SECRET_KEY_VARIABLE.findall(source.read()))
+        except (OSError, ValueError):
+            continue
+    names.discard("SECRET_KEY")
+    return names.pop() if len(names) == 1 else None
 
 
 def module_mentions(dotted, word):
