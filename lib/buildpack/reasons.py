@@ -58,6 +58,7 @@ RUNTIME_STORE_UNREACHABLE = _reason("runtime-store::unreachable", "the runtime s
 RUNTIME_STORE_EMPTY = _reason("runtime-store::empty", "the runtime store has no Python for this stack")
 RUNTIME_STORE_INDEX_INVALID = _reason("runtime-store::index-invalid", "the runtime store's index.json is invalid")
 RUNTIME_STORE_INVALID_URL = _reason("runtime-store::invalid-url", "PYTHON_RUNTIMES_URL is not a URL")
+RUNTIME_STORE_NOT_FOUND = _reason("runtime-store::not-found", "PYTHON_RUNTIMES_URL names a local directory that is not there")
 RUNTIME_STORE_NOT_AVAILABLE = _reason("runtime-store::not-available",
                                       "the store lists no archive (or answers not found) for the version")
 RUNTIME_INCOMPATIBLE = _reason("runtime::incompatible", "the runtime was built for another system than this machine")

@@ -16,7 +16,7 @@ import pytest
 from buildpack import fetch
 from buildpack.cache import Recorded
 from buildpack.context import Context
-from buildpack.errors import RuntimeIncompatibleError, RuntimeStoreError, StackUnknownError
+from buildpack.errors import RuntimeIncompatibleError, RuntimeStoreError, RuntimeStoreUnreachableError, StackUnknownError
 from buildpack.python import official_versions, runtime_store
 from buildpack.python.runtime_store import MachineFacts, RuntimeArchive
 
@@ -272,6 +272,19 @@ def test_file_store(tmp_path, store_root):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert isinstance(runtime_store.open_store(context(tmp_path, empty.as_uri())), runtime_store.OfficialStore)
+
+
+def test_a_file_store_that_is_not_there_is_refused(tmp_path):
+    # Not taken for Heroku's layout: that guess ended in a glibc mismatch with Heroku's archives.
+    missing = tmp_path / "never-made"
+    with pytest.raises(RuntimeStoreError) as caught:
+        runtime_store.open_store(context(tmp_path, missing.as_uri()))
+    assert caught.value.reason == "runtime-store::not-found"
+    assert caught.value.title == "The runtime store PYTHON_RUNTIMES_URL names doesn't exist."
+    assert f"there is no\ndirectory at {missing}." in caught.value.body
+    assert "`make runtimes`" in caught.value.body and "unset PYTHON_RUNTIMES_URL" in caught.value.body
+    # Not "unreachable": the cached runtime must not paper over a wrong path.
+    assert not isinstance(caught.value, RuntimeStoreUnreachableError)
 
 
 def test_malformed_index(tmp_path, store_root, store_server):

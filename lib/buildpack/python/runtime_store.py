@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote, urlsplit
+from urllib.request import url2pathname
 
 from buildpack import fetch, output, reasons, version_numbers
 from buildpack.cache import Recorded
@@ -217,11 +218,34 @@ def base_url(ctx: Context) -> str:
     return ((ctx.setting(SETTING) or "").strip() or DEFAULT_BASE_URL).rstrip("/")
 
 
+def _check_local_store(base: str) -> None:
+    """A file:// base without an index.json may be a copy of Heroku's layout; one that is not
+    there at all is a mistake (a store never made, a wrong path), and guessing Heroku's layout
+    for it would end in a misleading error about Heroku's archives."""
+    parts = urlsplit(base)
+    path = url2pathname(parts.path)
+    if parts.netloc not in ("", "localhost") or os.path.isdir(path):
+        return
+    body = (
+        f"PYTHON_RUNTIMES_URL is {fetch.display_url(base)}, and there is no\n"
+        f"directory at {path}.\n\n"
+        f"A file:// store is a directory holding index.json and the archives\n"
+        f"it lists (or a copy of Heroku's archives, in Heroku's layout).\n\n"
+        f"To fix it:\n"
+        f"1. Make the store there (in this buildpack's repo: `make runtimes`),\n"
+        f"   or point PYTHON_RUNTIMES_URL at the directory that holds it.\n"
+        f"2. Or unset PYTHON_RUNTIMES_URL to use Heroku's runtimes."
+    )
+    raise RuntimeStoreError("The runtime store PYTHON_RUNTIMES_URL names doesn't exist.", body,
+                            reasons.RUNTIME_STORE_NOT_FOUND)
+
+
 def open_store(ctx: Context, policy: fetch.FetchPolicy = fetch.SMALL_FILE_POLICY) -> Store:
     """The store PYTHON_RUNTIMES_URL names (Heroku's by default).
 
     A base other than Heroku's is asked for index.json: found, it is an indexed
-    store; 404, it is laid out like Heroku's. policy: how index.json is fetched.
+    store; 404, it is laid out like Heroku's (a file:// base must at least exist).
+    policy: how index.json is fetched.
     """
     base = base_url(ctx)
     if base == DEFAULT_BASE_URL:
@@ -238,6 +262,8 @@ def open_store(ctx: Context, policy: fetch.FetchPolicy = fetch.SMALL_FILE_POLICY
     try:
         data = fetch.to_bytes(index_url, policy)
     except fetch.NotFound:
+        if scheme == "file":
+            _check_local_store(base)
         return OfficialStore(base)
     except DownloadError as exc:
         body = (
