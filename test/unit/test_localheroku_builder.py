@@ -13,7 +13,7 @@ import pytest
 
 from localheroku import builder
 from localheroku.builder import BuildRequest, run_build
-from localheroku.contract import BUILDPACK_DIR, ENV_DIR, NO_HOST_ENV, REPO
+from localheroku.contract import BUILDPACK_DIR, ENV_DIR, NO_HOST_ENV, REPO, LocalHerokuError
 from localheroku.runners import BuildLayout, Invocation
 from localheroku.stacks import Stack
 
@@ -70,7 +70,17 @@ def app(tmp_path: Path) -> Path:
     return app
 
 
+def indexed_store(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "index.json").write_text('{"format": 1, "runtimes": []}\n')
+    return path
+
+
 def request(app: Path, work: Path, *packs: Path, **fields: object) -> BuildRequest:
+    # A store of its own beside WORK: a build refuses to start without one, and this repo's
+    # .runtimes/ may not have been made.
+    if "host_env" not in fields:
+        fields["host_env"] = {"PYTHON_RUNTIMES_URL": indexed_store(work.parent / "runtimes").as_uri()}
     return BuildRequest.of(app, work, buildpacks=list(packs), echo=False, **fields)  # type: ignore[arg-type]
 
 
@@ -171,3 +181,39 @@ def test_the_build_environment_passes_the_hosts_proxy_and_names_the_store(app: P
     env, stores = builder.build_environment(dataclasses.replace(asked, config={"PYTHON_RUNTIMES_URL": "file:///srv/rt"}),
                                             Stack("heroku-24", "24.04", "bookworm", "3.12.1"), {"runner": "sandbox"}, "abc")
     assert "PYTHON_RUNTIMES_URL" not in env and stores == (str(REPO / ".runtimes"), "/srv/rt")
+
+
+def test_a_build_without_its_runtime_store_says_how_to_make_it(app: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without the check the buildpack read an index-less directory as Heroku's layout and failed on glibc.
+    monkeypatch.setattr(builder, "REPO", tmp_path / "repo")
+    work = tmp_path / "work"
+    with pytest.raises(LocalHerokuError) as caught:
+        run_build(request(app, work, buildpack(tmp_path, "pack"), host_env={}), HostRunner())
+    assert str(caught.value) == (f"the runtime store was not found: {tmp_path / 'repo' / '.runtimes'} has no "
+                                 "index.json; make it with `make runtimes` (or `make setup`), then build again")
+    assert not list(work.glob(".build-*"))  # refused before anything was copied
+    indexed_store(tmp_path / "repo" / ".runtimes")
+    assert run_build(request(app, work, buildpack(tmp_path, "pack2"), host_env={}), HostRunner()).returncode == 0
+
+
+@pytest.mark.parametrize("made, config, refused", [
+    (None, {}, "PYTHON_RUNTIMES_URL names"),           # a path that is not there
+    ("empty", {}, None),                               # a copy of Heroku's layout: the buildpack reads it
+    ("indexed", {}, None),
+    (None, {"PYTHON_RUNTIMES_URL": "https://x"}, None),  # the app's own store: the buildpack judges it
+])
+def test_a_store_the_host_names(tmp_path: Path, made: object, config: Dict[str, str], refused: object) -> None:
+    store = tmp_path / "store"
+    if made == "empty":
+        store.mkdir()
+    elif made == "indexed":
+        indexed_store(store)
+    asked = request(tmp_path, tmp_path / "work", host_env={"PYTHON_RUNTIMES_URL": store.as_uri()}, config=config)
+    stack = Stack("heroku-24", "24.04", "bookworm", "3.12.1")
+    if refused is None:
+        builder.check_store(asked, stack, {"runner": "sandbox"})
+        return
+    with pytest.raises(LocalHerokuError) as caught:
+        builder.check_store(asked, stack, {"runner": "sandbox"})
+    assert str(refused) in str(caught.value) and str(store) in str(caught.value)

@@ -159,6 +159,25 @@ def store_for(record: Mapping[str, object], stack: Stack, host_env: Mapping[str,
     return built_here if (built_here / "index.json").is_file() else runtime_store(host_env)
 
 
+def check_store(request: BuildRequest, stack: Stack, record: Mapping[str, object]) -> None:
+    """Refuse a build whose runtime store is not there, before anything is copied: the buildpack
+    takes a directory without an index.json for a copy of Heroku's layout, so a skipped `make
+    runtimes` would end in a misleading glibc mismatch with Heroku's archives."""
+    if "PYTHON_RUNTIMES_URL" in request.config or in_stand_in(record, request.host_env):
+        return  # the app's own store, or the stand-in's (built on demand): the buildpack judges those
+    store = store_for(record, stack, request.host_env)
+    if store is None or (store / "index.json").is_file():
+        return
+    if request.host_env.get("PYTHON_RUNTIMES_URL", "").startswith("file://"):
+        if store.is_dir():
+            return  # a copy of Heroku's layout, which the buildpack reads without an index
+        raise LocalHerokuError(f"the runtime store was not found: PYTHON_RUNTIMES_URL names {store}, which does "
+                               "not exist; point it at a store (a directory with an index.json) or unset it "
+                               "to use this repo's .runtimes/")
+    raise LocalHerokuError(f"the runtime store was not found: {store} has no index.json; make it with "
+                           "`make runtimes` (or `make setup`), then build again")
+
+
 def ensure_source_runtime(request: BuildRequest, stack: Stack, record: Mapping[str, object],
                           show: Callable[[str], None]) -> None:
     """In a stand-in image, the Python the app asks for is built from Debian's source the first
@@ -271,6 +290,7 @@ def prepare_build(request: BuildRequest, runner: Runner | None = None, log: Log 
         if not needed.is_dir():
             raise LocalHerokuError(f"not a directory: {needed}")
     runner.prepare(stack, say)
+    check_store(request, stack, runner.record())
     ensure_source_runtime(request, stack, runner.record(), log.show if log else say_nothing)
     work = request.work
     recover_cache(work)
