@@ -132,3 +132,14 @@ def test_debug_collectstatic_shows_names_not_values_and_dyno_reaches_the_setting
     assert {"API_TOKEN", "DYNO", "DJANGO_SETTINGS_MODULE", "DEBUG_COLLECTSTATIC"} <= set(names)
     assert "PYTHONPATH" not in names and "GIT_DIR" not in names
     assert (result.work / "slug" / "staticfiles" / "staticfiles.json").is_file()
+
+
+def test_a_manage_py_committed_as_a_git_lfs_pointer_is_named_for_what_it_is(tutorial_build, tmp_path):
+    # Run, the pointer was "collectstatic failed: a syntax error".
+    app = copy_fixture("django_collectstatic", tmp_path / "app")
+    (app / "manage.py").write_text("version https://git-lfs.github.com/spec/v1\n"
+                                   f"oid sha256:{'0' * 64}\nsize 663\n")
+    result = build(app, clone_work(tutorial_build[1].work, tmp_path / "work"), echo=False)
+    assert_clean_failure(result, "Error: manage.py is a Git LFS pointer, not the file itself.",
+                         "git lfs untrack manage.py")
+    assert "collectstatic failed" not in result.output

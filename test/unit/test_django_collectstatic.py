@@ -12,7 +12,7 @@ import pytest
 from buildpack import output
 from buildpack.context import Context
 from buildpack.django import collectstatic, project
-from buildpack.errors import CollectstaticError
+from buildpack.errors import CollectstaticError, SourceTreeError
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "test" / "fixtures"
@@ -119,6 +119,21 @@ def test_a_syntax_error_falls_back_to_the_source_too(shop):
     # The static reading follows `from .settings import *`.
     assert app.wsgi_application == "shop.wsgi.application"
     assert app.staticfiles_installed is True
+
+
+@pytest.mark.parametrize("path, data, reason", [
+    # Run, each failed as "collectstatic failed: a syntax error", hiding the cause.
+    ("manage.py", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "source::not-python-text"),
+    ("shop/settings.py", b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"ab" * 32 + b"\nsize 9\n",
+     "source::lfs-pointer"),
+])
+def test_a_manage_py_or_settings_that_is_not_python_source_is_refused(shop, path, data, reason):
+    (shop / path).write_bytes(data)
+    started = []
+    with pytest.raises(SourceTreeError) as caught:
+        project.find(make_ctx(shop), INSTALLED, start=lambda *args: started.append(args))
+    assert caught.value.reason == reason and caught.value.title.startswith(f"{path} is ")
+    assert not started  # refused before Django is asked anything
 
 
 def test_a_wsgi_application_whose_module_is_missing_is_not_used(shop):

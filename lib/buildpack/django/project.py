@@ -15,6 +15,7 @@ from buildpack import build_env, commands, output
 from buildpack.context import Context
 from buildpack.django import settings as django_settings
 from buildpack.django.process import DjangoProcess
+from buildpack.source.app_files import refuse_non_python
 
 CONFIG_VAR_SOURCE = "the DJANGO_SETTINGS_MODULE config var"
 MANAGE_PY_MAX_DEPTH = 3
@@ -144,6 +145,7 @@ def find(ctx: Context, installed: Dict[str, str], start: Optional[ProcessStarter
         return None
     project_dir = manage_py.parent.relative_to(ctx.build_dir).as_posix()
     others = [p.relative_to(ctx.build_dir).as_posix() for p in manage_py_files(ctx.build_dir) if p != manage_py]
+    refuse_non_python(ctx.build_dir, manage_py)
     text = manage_py.read_text(encoding="utf-8", errors="replace")
     configured = (ctx.safe_config_vars().get("DJANGO_SETTINGS_MODULE") or "").strip()
     app = DjangoApp(
@@ -154,6 +156,9 @@ def find(ctx: Context, installed: Dict[str, str], start: Optional[ProcessStarter
         other_manage_py=others,
         build_dir=ctx.build_dir,
     )
+    settings_file = django_settings.module_file(app.project_root, app.settings_module or "")
+    if settings_file is not None:
+        refuse_non_python(ctx.build_dir, settings_file)
     introspect(ctx, app, start)
     return app
 
