@@ -191,4 +191,5 @@ PROCFILE_MISSING_PROGRAM = _reason("procfile::missing-program", "a line runs a p
 PROCFILE_LATER_BUILDPACK = _reason("procfile::later-buildpack", "a line runs a program another buildpack installs")
 PROCFILE_WRITTEN_LATER = _reason("procfile::written-later", "a line runs a bin/ file a later step writes")
 PROCFILE_NOT_EXECUTABLE = _reason("procfile::not-executable", "a line runs a script without its execute bit")
+PROCFILE_MISSING_SCRIPT = _reason("procfile::missing-script", "a line runs a Python script that is not in the app")
 PROCFILE_MISSING_APPLICATION = _reason("procfile::missing-application", "a line names a WSGI/ASGI app that does not exist")

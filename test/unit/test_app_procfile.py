@@ -20,10 +20,15 @@ def module_source(module, dirs):
 
 LOOKUP = slug_lookup.Lookup(
     command_exists=lambda name: name in {"gunicorn", "uvicorn", "python", "bash", "celery", "newrelic-admin"},
-    path_exists=lambda path: path in {"bin/start-web", "scripts/run.sh"},
+    path_exists=lambda path: path in {"bin/start-web", "scripts/run.sh", "manage.py", "backend/manage.py"},
     module_source=module_source,
     installed_commands=("gunicorn", "uvicorn", "django-admin", "celery", "newrelic-admin"),
     path_executable=lambda path: path != "scripts/run.sh",
+)
+NESTED = slug_lookup.Lookup(
+    command_exists=lambda name: name in {"python", "python3", "python3.12", "gunicorn"}, module_source=module_source,
+    path_exists=lambda path: path == "backend/manage.py",
+    files_named=lambda name: ["backend/manage.py"] if name == "manage.py" else [],
 )
 
 
@@ -106,6 +111,38 @@ def test_a_program_in_bin_says_a_later_step_may_write_it():
     (finding,) = procfile.check("web: bin/server --port $PORT\n", LOOKUP)
     assert finding.title == "Procfile line 1 runs `bin/server`, which is not in the app yet."
     assert "bin/post_compile" in finding.body and "There is no file bin/server in the app so far." in finding.body
+
+
+@pytest.mark.parametrize("text", [
+    "release: python backend/manage.py migrate\n",
+    "release: cd backend && python manage.py migrate\n",
+    "web: python3 -m gunicorn mysite.wsgi\n",
+    "worker: python $SCRIPT\n",
+])
+def test_a_python_script_that_is_there_raises_nothing(text):
+    assert procfile.check(text, NESTED) == []
+
+
+def test_a_script_in_a_subdirectory_is_named_in_the_fix():
+    (found,) = procfile.check("release: python manage.py migrate --noinput\n", NESTED)
+    assert found.reason == "procfile::missing-script"
+    assert found.title == "Procfile line 1 runs manage.py, which is not in the app."
+    assert "(and with it every release)" in found.body
+    assert "To fix it: write release: python backend/manage.py migrate --noinput" in found.body
+
+
+def test_a_missing_script_after_cd_is_a_path_to_correct():
+    (found,) = procfile.check("web: cd site && python3.12 run.py\n", NESTED)
+    assert found.title == "Procfile line 1 runs run.py, which is not in the app."
+    assert "There is no file site/run.py in the app" in found.body
+
+
+def test_the_app_files_of_a_name_are_found_shallowest_first(tmp_path):
+    for path in ("manage.py", "backend/manage.py", "a/b/manage.py", "a/b/c/manage.py", ".heroku/x/manage.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    lookup = slug_lookup.filesystem_lookup(tmp_path, tmp_path / ".heroku" / "python")
+    assert lookup.files_named("manage.py") == ["manage.py", "backend/manage.py", "a/b/manage.py"]
 
 
 def test_a_missing_module_says_where_it_looked():

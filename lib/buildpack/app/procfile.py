@@ -288,6 +288,35 @@ def _not_executable(number: int, line: str, program: str, relative: str) -> Find
     )
 
 
+_PYTHON = re.compile(r"^python(?:3(?:\.\d+)?)?$")
+
+
+def check_script(number: int, line: str, invocation: Invocation, lookup: Lookup) -> Optional[Finding]:
+    """`python manage.py migrate` where manage.py is elsewhere (a project in a subdirectory)."""
+    if not _PYTHON.match(invocation.program) or not invocation.args:
+        return None
+    script = invocation.args[0]
+    if not script.endswith(".py") or script.startswith(("-", "/", "~")) or "$" in script:
+        return None
+    relative = join_path(invocation.cwd, script)
+    if lookup.path_exists(relative):
+        return None
+    elsewhere = [path for path in lookup.files_named(script.rsplit("/", 1)[-1]) if path != relative]
+    fix = (f"To fix it: write {quote(line.replace(script, elsewhere[0], 1))}\n"
+           f"(the app's {script.rsplit('/', 1)[-1]} is {elsewhere[0]}; paths are relative to the root\n"
+           "of the app, where the dyno starts)."
+           if elsewhere and invocation.cwd == "." else
+           "To fix it: correct the path (it is relative to the root of the app,\n"
+           "where the dyno starts, or to the directory a `cd` before it enters).")
+    return Finding(
+        reasons.PROCFILE_MISSING_SCRIPT,
+        f"Procfile line {number} runs {script}, which is not in the app.",
+        _block(number, line) + f"There is no file {relative} in the app, so this process would\n"
+        "fail as soon as it starts"
+        + (" (and with it every release)" if line.startswith("release:") else "") + ".\n\n" + fix,
+    )
+
+
 def check_target(number: int, line: str, invocation: Invocation, lookup: Lookup) -> Optional[Finding]:
     server = wsgi_target.server_of(invocation)
     if server is None:
@@ -354,7 +383,8 @@ def check(text: str, lookup: Lookup) -> List[Finding]:
         if typo is not None:
             findings.append(typo)
         for invocation in invocations(command) or []:
-            problem = check_program(number, line, invocation, lookup) or check_target(number, line, invocation, lookup)
+            problem = (check_program(number, line, invocation, lookup) or check_script(number, line, invocation, lookup)
+                       or check_target(number, line, invocation, lookup))
             if problem is not None:
                 findings.append(problem)
                 break

@@ -21,6 +21,7 @@ class Lookup:
     command_exists(name): an installed console script or a program of the stack.
     path_exists(relative): a file in the app (relative to its root).
     path_executable(relative): that file may be run (its execute bit, as git keeps it).
+    files_named(name): the app's files of that name, shallowest first.
     module_source(module, search_dirs): (found, text) for an importable module;
     text is None when it is found but cannot be read (a compiled module).
     """
@@ -30,9 +31,13 @@ class Lookup:
     module_source: Callable[[str, Sequence[str]], Tuple[bool, Optional[str]]]
     installed_commands: Sequence[str] = ()
     path_executable: Callable[[str], bool] = lambda relative: True
+    # The app's files of that name (relative paths, a few levels deep): where a script really is.
+    files_named: Callable[[str], Sequence[str]] = lambda name: ()
 
 
 STACK_PATH = tuple(commands.STACK_PATH.split(":"))
+# How deep files_named looks: a manage.py is at the root or a directory or two below it.
+FILES_NAMED_DEPTH = 3
 
 
 def filesystem_lookup(build_dir: Path, python_home: Path) -> Lookup:
@@ -69,7 +74,16 @@ def filesystem_lookup(build_dir: Path, python_home: Path) -> Lookup:
                 return True, None  # an installed package: its attributes are its business
         return False, None
 
-    return Lookup(command_exists, path_exists, module_source, installed, path_executable)
+    def files_named(name: str) -> Sequence[str]:
+        found = []
+        for depth in range(1, FILES_NAMED_DEPTH + 1):
+            for path in sorted(build_dir.glob("/".join(["*"] * (depth - 1) + [name]))):
+                relative = path.relative_to(build_dir).as_posix()
+                if path.is_file() and not relative.startswith((".", "node_modules/")):
+                    found.append(relative)
+        return found
+
+    return Lookup(command_exists, path_exists, module_source, installed, path_executable, files_named)
 
 
 def _names(directory: Path) -> List[str]:
