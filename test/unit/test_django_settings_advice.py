@@ -312,6 +312,11 @@ def test_deploy_check_summary(issues, expected):
         assert len(lines) == len(expected) + 1
 
 
+def test_deploy_check_summary_runs_the_apps_own_manage_py():
+    lines = advice.summarize_deploy_checks([{"id": "security.W008", "level": 30}], "backend/manage.py")
+    assert lines[-1] == "To read them: heroku run python backend/manage.py check --deploy"
+
+
 def test_only_ordinary_check_errors_are_said_to_stop_migrate():
     assert advice.check_errors_findings([{"id": "security.W018", "level": 30, "deploy": True}]) == []
     blocking, deploy_only = advice.check_errors_findings([

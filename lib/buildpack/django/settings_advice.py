@@ -10,6 +10,7 @@ even SECRET_KEY's (the script reports its length and origin only).
 """
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
 
@@ -314,8 +315,9 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def summarize_deploy_checks(issues: Iterable[Mapping[str, Any]]) -> List[str]:
-    """A few lines for `manage.py check --deploy`: counts per level and the ids."""
+def summarize_deploy_checks(issues: Iterable[Mapping[str, Any]], manage_py: str = "manage.py") -> List[str]:
+    """A few lines for `manage.py check --deploy`: counts per level and the ids.
+    manage_py: its path from the root of the app, where `heroku run` starts."""
     by_level: Dict[str, Counter] = {}
     for issue in issues:
         name = level_name(int(issue.get("level") or 0))
@@ -329,7 +331,7 @@ def summarize_deploy_checks(issues: Iterable[Mapping[str, Any]]) -> List[str]:
             continue
         listed = ", ".join(f"{id_} (x{count})" if count > 1 else id_ for id_, count in sorted(ids.items()))
         lines.append(f"manage.py check --deploy: {plural(sum(ids.values()), name)}: {listed}")
-    lines.append("To read them: heroku run python manage.py check --deploy")
+    lines.append(f"To read them: heroku run python {shlex.quote(manage_py)} check --deploy")
     return lines
 
 
@@ -460,7 +462,7 @@ def check(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) ->
                       f"({startup_error.get('type')}), which the build does not have:")
         output.detail("manage.py check --deploy was skipped")
     elif isinstance(issues, list):
-        output.details(summarize_deploy_checks(issues))
+        output.details(summarize_deploy_checks(issues, app.manage_py_display))
         findings.extend(check_errors_findings(issues))
     if findings:
         output.detail(f"{plural(len(findings), 'warning')} about the settings: see below")
