@@ -314,8 +314,12 @@ class BuildCache:
             return True
         if not self.enabled:
             return False
-        self.root.mkdir(parents=True, exist_ok=True)
-        handle = os.open(str(self.root / "lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            handle = os.open(str(self.root / "lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            self._go_without(exc)
+            return False
         deadline = time.monotonic() + wait
         announced = False
         while True:
@@ -337,6 +341,19 @@ class BuildCache:
                 self.enabled = False
                 return False
             time.sleep(poll)
+
+    def _go_without(self, exc: OSError) -> None:
+        """A cache this build may not write (another user's files, a read-only mount): the
+        build goes on without it, its downloads kept where a build without CACHE_DIR keeps them."""
+        output.warning(
+            "Building without the build cache.",
+            f"The build cache could not be opened: {exc.strerror or exc} ({exc.filename or self.root}).\n"
+            "This build installs everything afresh and does not save the cache.\n\n"
+            "To fix it: let the build's user write the cache directory (it was\n"
+            "most likely written by another user, e.g. root), or clear it.")
+        self.enabled = False
+        self.layout = CacheLayout.under(None)
+        self.root = self.layout.root
 
     def load(self) -> Previous:
         """Take the cache (see lock) and read what the last successful build left."""

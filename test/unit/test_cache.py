@@ -504,3 +504,19 @@ def test_a_parallel_hard_link_that_fails_falls_back_to_one_cp(tmp_path, monkeypa
     monkeypatch.setattr(cache.commands, "_link_skeleton", refuse)
     cache.commands.copy_tree(source, tmp_path / "linked", hardlink=True)
     assert (tmp_path / "linked" / "lib" / "a.py").read_text() == "a"
+
+
+def test_a_cache_the_build_cannot_open_is_gone_without_and_said(tmp_path, capsys):
+    """Another user's cache (a container build's, as root), a read-only mount: no traceback."""
+    not_a_directory = tmp_path / "cache"
+    not_a_directory.write_text("")
+    build_cache = cache.BuildCache(not_a_directory)
+    previous = build_cache.load()
+    assert previous.metadata is None and previous.problem is None
+    assert build_cache.enabled is False
+    assert build_cache.layout.root == cache.CacheLayout.under(None).root  # downloads go where a build without CACHE_DIR puts them
+    assert build_cache.save(metadata(), _home(tmp_path)) is None
+    build_cache.close()
+    err = capsys.readouterr().err
+    assert "Building without the build cache." in err
+    assert "The build cache could not be opened: Not a directory" in err
