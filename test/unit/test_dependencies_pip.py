@@ -155,3 +155,23 @@ def test_setuptools_and_uv_are_part_of_the_cache_identity_but_not_the_installer(
     pip_only = dependencies.RequirementsFiles(ctx)
     assert pip_only.installer == "pip"
     assert pip_only.tools("3.13.0") == {"pip": "26.3", "uv": tool_versions.UV}, "a switch of installer syncs"
+
+
+# pip 26.3's own line, with --extra-index-url http://127.0.0.1:9/simple (nothing listens there).
+PIP_RETRY = ("WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after "
+             "connection broken by 'NewConnectionError(\"HTTPConnection(host='127.0.0.1', port=9): Failed to "
+             "establish a new connection: [Errno 111] Connection refused\")': /simple/six/")
+
+
+def test_an_index_pip_retried_is_named_after_a_good_install():
+    assert dependencies._PIP_RETRY.search(PIP_RETRY)
+    title, body = dependencies.retried_warning([PIP_RETRY, PIP_RETRY], {})
+    assert title == "pip retried 2 requests to an index it could not reach."
+    assert "pip waited on\n127.0.0.1 at each retry" in body
+    assert "PIP_EXTRA_INDEX_URL" in body
+
+
+def test_a_retry_without_a_host_names_the_indexes_without_credentials():
+    _, body = dependencies.retried_warning(["WARNING: Retrying (Retry(total=3)) after ReadTimeoutError"],
+                                           {"PIP_EXTRA_INDEX_URL": "https://user:s3cret@pkgs.example.com/simple"})
+    assert "pkgs.example.com" in body and "s3cret" not in body

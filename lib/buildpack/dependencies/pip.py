@@ -13,8 +13,9 @@ buildpack.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from buildpack import build_env, commands, output, reasons
 from buildpack.cache import Action, BuildCache
@@ -68,6 +69,27 @@ def pip_env(ctx: Context) -> Dict[str, str]:
     env = build_env.for_app(ctx)
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # reaches the pip processes pip starts itself
     return env
+
+
+# pip's "WARNING: Retrying (Retry(total=4, ...)) after connection broken by 'NewConnectionError(
+# "HTTPConnection(host='127.0.0.1', port=9): Failed to establish a new connection: ...")': /simple/x/".
+_PIP_RETRY = re.compile(r"Retrying \(Retry\(total=\d+")
+_PIP_RETRY_HOST = re.compile(r"host='(?P<host>[^']+)'")
+
+
+def retried_warning(retried: List[str], settings: Mapping[str, str]) -> Tuple[str, str]:
+    """pip installed everything, but after waiting on an index it could not reach (pip retries
+    each request five times, with back-off): every build pays that wait until it is fixed."""
+    hosts = sorted({match.group("host") for line in retried for match in _PIP_RETRY_HOST.finditer(line)})
+    where = " and ".join(hosts) if hosts else f"one of {failures.index_names(settings)}"
+    return (
+        f"pip retried {len(retried)} requests to an index it could not reach.",
+        "The packages were installed (from another index), but pip waited on\n"
+        f"{where} at each retry, and every build will until it is fixed.\n\n"
+        "To fix it: check the index's URL in PIP_INDEX_URL or PIP_EXTRA_INDEX_URL\n"
+        "(heroku config), and that Heroku can reach its host; remove it if the\n"
+        "app no longer needs it.",
+    )
 
 
 def _pip_line_filter(line: str) -> Optional[str]:
@@ -205,11 +227,20 @@ class RequirementsFiles(PackageManager):
         if uv is not None:
             self._run_uv(ctx, build_cache, uv, requirements_file, [], python_version)
             return
+        retries: List[str] = []
+
+        def counted(line: str) -> Optional[str]:
+            if _PIP_RETRY.search(line):
+                retries.append(line)
+            return _pip_line_filter(line)
+
         result = commands.run(pip_install_argv(ctx, requirements_file), pip_env(ctx), cwd=ctx.build_dir,
-                              filter_line=_pip_line_filter)
+                              filter_line=counted)
         if not result.ok:
             raise failures.install_error(f"installing {requirements_file.name} with pip", result.text,
                                          python_version, ctx.pip_config_vars(), FIX)
+        if retries:
+            output.warning(*retried_warning(retries, ctx.pip_config_vars()))
 
     def _run_uv(self, ctx: Context, build_cache: BuildCache, uv: Path, requirements_file: Optional[Path],
                 packages: List[str], python_version: str) -> None:
