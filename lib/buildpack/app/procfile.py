@@ -303,8 +303,8 @@ def check_script(number: int, line: str, invocation: Invocation, lookup: Lookup)
         return None
     elsewhere = [path for path in lookup.files_named(script.rsplit("/", 1)[-1]) if path != relative]
     fix = (f"To fix it: write {quote(line.replace(script, elsewhere[0], 1))}\n"
-           f"(the app's {script.rsplit('/', 1)[-1]} is {elsewhere[0]}; paths are relative to the root\n"
-           "of the app, where the dyno starts)."
+           f"(the app's {script.rsplit('/', 1)[-1]} is {elsewhere[0]}; paths are relative\n"
+           "to the root of the app, where the dyno starts)."
            if elsewhere and invocation.cwd == "." else
            "To fix it: correct the path (it is relative to the root of the app,\n"
            "where the dyno starts, or to the directory a `cd` before it enters).")
