@@ -172,8 +172,9 @@ def test_secret_key(key, problems):
     "named, config_var, fixes",
     [
         (None, None, ['SECRET_KEY = os.environ["SECRET_KEY"]', "heroku config:set SECRET_KEY="]),
-        # The settings read another variable: setting SECRET_KEY would change nothing.
-        ("DJANGO_SECRET_KEY", None, ['SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]', "heroku config:set DJANGO_SECRET_KEY="]),
+        # The settings read another variable, not set: its fallback is used; setting SECRET_KEY would change nothing.
+        ("DJANGO_SECRET_KEY", None, ["- it is the settings' fallback: the config var DJANGO_SECRET_KEY is not set",
+                                     "1. Set a new random one", "heroku config:set DJANGO_SECRET_KEY="]),
         # Read from a config var already (too short): only a new value is needed, in that variable.
         ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY", ["1. Set a new random one", "heroku config:set DJANGO_SECRET_KEY="]),
     ],
@@ -184,8 +185,8 @@ def test_secret_key_fix_names_the_variable_the_app_reads(named, config_var, fixe
     body = advice.secret_key_finding(facts(secret_key=key)).body
     for fix in fixes:
         assert fix in body
-    if config_var:
-        assert "Read it from a config var" not in body
+    if named or config_var:
+        assert "Read it from a config var" not in body  # the settings do already
 
 
 @pytest.mark.parametrize(
@@ -429,13 +430,21 @@ def test_script_describes_the_secret_key_without_its_value():
     assert "hunter2" not in printed + json.dumps(found)
     assert found["secret_key"] == {"length": len(GOOD_KEY), "unique_characters": len(set(GOOD_KEY)),
                                    "insecure_prefix": False, "from_config_var": True, "config_var": "SECRET_KEY",
-                                   "named_in_settings": None}
+                                   "named_in_settings": "SECRET_KEY", "named_is_set": True}
 
 
 def test_script_names_the_variable_the_settings_read_the_key_from():
     found, _ = ask_process("named_key", GOOD_CONFIG, ["SECRET_KEY", "DATABASE_URL"])
     assert found["secret_key"]["from_config_var"] is False  # DJANGO_SECRET_KEY is not set: the fallback
     assert found["secret_key"]["named_in_settings"] == "DJANGO_SECRET_KEY"
+    assert found["secret_key"]["named_is_set"] is False
+
+
+def test_a_key_hard_coded_over_the_config_var_is_not_called_a_fallback():
+    found, _ = ask_process("insecure_key", GOOD_CONFIG, ["SECRET_KEY", "DATABASE_URL"])
+    assert found["secret_key"]["named_is_set"] is True  # settings.py reads SECRET_KEY, insecure_key.py overrides it
+    body = advice.secret_key_finding(found).body
+    assert "- it is hard-coded in the settings: no config var holds it" in body
 
 
 def test_script_reports_an_import_error_by_type_only():

@@ -121,6 +121,8 @@ def secret_key_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
     if not isinstance(key, dict):
         return None
     length = int(key.get("length") or 0)
+    # The settings read a config var that is not set, and fall back to a key of their own.
+    fallback = bool(key.get("named_in_settings")) and not key.get("named_is_set") and not key.get("from_config_var")
     problems = []
     if length == 0:
         problems.append("it is empty, and Django refuses to start without one")
@@ -131,13 +133,15 @@ def secret_key_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
             problems.append(f"it is only {length} characters long (Django asks for at least {SECRET_KEY_MIN_LENGTH})")
         elif int(key.get("unique_characters") or 0) < SECRET_KEY_MIN_UNIQUE:
             problems.append(f"it has fewer than {SECRET_KEY_MIN_UNIQUE} different characters")
-        if not key.get("from_config_var"):
+        if fallback:
+            problems.append(f"it is the settings' fallback: the config var {key['named_in_settings']} is not set")
+        elif not key.get("from_config_var"):
             problems.append("it is hard-coded in the settings: no config var holds it")
     if not problems:
         return None
     # The config var the app reads: the one that holds the key, else the one its settings name.
     variable = str(key.get("config_var") or key.get("named_in_settings") or "SECRET_KEY")
-    read_it = ("" if key.get("from_config_var") else
+    read_it = ("" if key.get("from_config_var") or fallback else
                f'1. Read it from a config var: SECRET_KEY = os.environ["{variable}"]\n')
     return Finding(
         reasons.CHECKS_SECRET_KEY,

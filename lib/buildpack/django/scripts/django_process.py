@@ -306,6 +306,7 @@ def describe_secret_key(settings):
     except Exception:  # noqa: BLE001 - Django 3.2+ raises ImproperlyConfigured for an empty key
         key = ""
     key = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
+    named = secret_key_variable_named(settings)
     holders = [name for name in config_var_names
                if key and os.environ.get(name) is not None and os.environ[name].strip() == key.strip()]
     return {
@@ -315,16 +316,19 @@ def describe_secret_key(settings):
         "from_config_var": bool(holders),
         # Names only, never a value: the advice tells the user to set the variable the app reads.
         "config_var": holders[0] if holders else None,
-        "named_in_settings": secret_key_variable_named(settings),
+        "named_in_settings": named,
+        # Set, yet not the key: the settings override it (hard-coded after the read).
+        "named_is_set": bool(named) and named in os.environ,
     }
 
 
-SECRET_KEY_VARIABLE = re.compile(r"""["']([A-Z][A-Z0-9_]*SECRET_KEY[A-Z0-9_]*)["']""")
+SECRET_KEY_VARIABLE = re.compile(r"""["']([A-Z0-9_]*SECRET_KEY[A-Z0-9_]*)["']""")
 
 
 def secret_key_variable_named(settings):
-    """The environment variable the settings' source names for the key (DJANGO_SECRET_KEY in
-    `os.environ["DJANGO_SECRET_KEY"]`), when one name other than SECRET_KEY is there."""
+    """The environment variable the settings' source reads the key from (DJANGO_SECRET_KEY in
+    `os.environ.get("DJANGO_SECRET_KEY", ...)`): the one quoted name ending in SECRET_KEY, or the
+    one besides SECRET_KEY itself (a settings module that imports another quotes both)."""
     module_name = getattr(settings, "SETTINGS_MODULE", None) or ""
     package = module_name.rpartition(".")[0]
     names = set()
@@ -339,7 +343,8 @@ def secret_key_variable_named(settings):
                 names.update(SECRET_KEY_VARIABLE.findall(source.read()))
         except (OSError, ValueError):
             continue
-    names.discard("SECRET_KEY")
+    if len(names) > 1:
+        names.discard("SECRET_KEY")
     return names.pop() if len(names) == 1 else None
 
 
