@@ -56,15 +56,16 @@ def manage_py(directory: str) -> str:
     return "manage.py" if is_root(directory) else shlex.quote(f"{directory}/manage.py")
 
 
-def chdir_option(option: str, directory: str) -> str:
-    """` --chdir DIR` (or another server's option) for a nested project; nothing at the root."""
+def directory_option(option: str, directory: str) -> str:
+    """` --chdir DIR` (or another server's option) for a directory other than the one the
+    command starts in: a nested project, a src/ its package is imported from; nothing for "."."""
     return "" if is_root(directory) else f" {option} {shlex.quote(directory)}"
 
 
-def import_path(option: str, import_dir: str) -> str:
-    """` --pythonpath DIR` (or another server's option) for a package manage.py imports from a
-    subdirectory (a src/ layout): the server does not run manage.py, so it must be told."""
-    return "" if is_root(import_dir) else f" {option} {shlex.quote(import_dir)}"
+def gunicorn_paths(project_dir: str, import_dir: str) -> str:
+    """gunicorn's --chdir into the project, then --pythonpath for a package manage.py imports
+    from a subdirectory (gunicorn does not run manage.py; it reads --pythonpath after --chdir)."""
+    return directory_option("--chdir", project_dir) + directory_option("--pythonpath", import_dir)
 
 
 def wsgi_target(dotted: str) -> str:
@@ -83,13 +84,13 @@ def asgi_command(installed: Collection[str], project_dir: str, application: str,
     and restarts them; then uvicorn alone; then daphne (Channels' own server).
     """
     target = wsgi_target(application)
-    paths = chdir_option("--chdir", project_dir) + import_path("--pythonpath", import_dir)  # relative to --chdir
+    paths = gunicorn_paths(project_dir, import_dir)
     if "gunicorn" in installed and ("uvicorn-worker" in installed or "uvicorn" in installed):
         # uvicorn.workers is deprecated since uvicorn 0.30 in favour of the uvicorn-worker package.
         worker = "uvicorn_worker.UvicornWorker" if "uvicorn-worker" in installed else "uvicorn.workers.UvicornWorker"
         return f"gunicorn{paths} {target} --worker-class {worker} --bind 0.0.0.0:$PORT", "gunicorn with uvicorn workers"
     if "uvicorn" in installed:
-        app_dir = chdir_option("--app-dir", os.path.normpath(os.path.join(project_dir, import_dir)))
+        app_dir = directory_option("--app-dir", os.path.normpath(os.path.join(project_dir, import_dir)))
         return f"uvicorn{app_dir} {target} --host 0.0.0.0 --port $PORT", "uvicorn"
     if "daphne" in installed:
         # daphne has no --chdir; it imports from its working directory (and PYTHONPATH).
@@ -130,7 +131,7 @@ def web_command(
             "Or add a Procfile with your own `web:` command.",
         )
     if wsgi_application and "gunicorn" in installed:
-        paths = chdir_option("--chdir", project_dir) + import_path("--pythonpath", import_dir)  # relative to --chdir
+        paths = gunicorn_paths(project_dir, import_dir)
         return WebChoice(
             f"gunicorn{paths} {wsgi_target(wsgi_application)} --bind 0.0.0.0:$PORT",
             f"gunicorn on the WSGI application {wsgi_application}",

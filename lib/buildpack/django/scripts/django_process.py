@@ -138,11 +138,16 @@ def exit_status(code):
 
 # --- 1. the settings, as Django sees them --------------------------------------------------------
 
+def application_module(dotted):
+    """`pkg.wsgi.application` (or `pkg.wsgi:application`) -> `pkg.wsgi`."""
+    return dotted.split(":", 1)[0] if ":" in dotted else dotted.rpartition(".")[0]
+
+
 def module_found(dotted):
     """Whether the module of `pkg.wsgi.application` exists, without running it."""
     if not dotted:
         return None
-    module = dotted.split(":", 1)[0] if ":" in dotted else dotted.rpartition(".")[0]
+    module = application_module(dotted)
     try:
         return importlib.util.find_spec(module) is not None
     except Exception:  # noqa: BLE001 - a parent package that fails to import
@@ -154,9 +159,8 @@ def import_root(dotted):
     manage.py or the settings put on sys.path (a src/ layout), which the web server needs too."""
     if not dotted:
         return None
-    module = dotted.split(":", 1)[0] if ":" in dotted else dotted.rpartition(".")[0]
     try:
-        spec = importlib.util.find_spec(module.split(".")[0])
+        spec = importlib.util.find_spec(application_module(dotted).split(".")[0])
     except Exception:  # noqa: BLE001 - a package that fails to import
         return None
     if spec is None:
