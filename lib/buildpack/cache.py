@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 from buildpack import commands, output
-from buildpack.cache_layout import CacheLayout
+from buildpack.cache_layout import UV_BINARY_PREFIX, CacheLayout
 from buildpack.errors import CacheRestoreError
 
 FORMAT = 1
@@ -110,14 +110,11 @@ def _manifest_lines(directory: str, relative: str, lines: List[str]) -> None:
 
 
 class Unusable(str):
-    """Why a generation cannot be used. damaged: its files were changed after it was saved
-    (not merely left incomplete by an interrupted build)."""
-
-    damaged = False
+    """Why a generation cannot be used."""
 
 
 class Damaged(Unusable):
-    damaged = True
+    """Its files were changed after it was saved (not merely left incomplete by an interrupted build)."""
 
 
 def check_manifest(generation: Path) -> Union[Unusable, Manifest]:
@@ -399,7 +396,7 @@ class BuildCache:
                 self._trash(path)
                 discarded.append(what)
         venvs = [entry for entry in sorted(self.layout.tools.iterdir()) if entry.is_dir()
-                 and not entry.name.startswith("uv-")] if self.layout.tools.is_dir() else []  # uv's binary is a download
+                 and not entry.name.startswith(UV_BINARY_PREFIX)] if self.layout.tools.is_dir() else []  # a download
         for venv in venvs:
             self._trash(venv)
         if venvs:

@@ -14,6 +14,8 @@ from typing import Optional
 NAMESPACE = "django-buildpack"
 # Where a build without a CACHE_DIR (a one-off local build) keeps what it downloads meanwhile.
 NO_CACHE_DIR = Path("/tmp/django-buildpack-nocache")
+# uv's own binary sits in tools/ beside the package managers' venvs, as uv-<version>-<arch>.
+UV_BINARY_PREFIX = "uv-"
 
 
 @dataclass(frozen=True)

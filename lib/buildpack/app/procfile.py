@@ -301,9 +301,10 @@ def check_script(number: int, line: str, invocation: Invocation, lookup: Lookup)
     relative = join_path(invocation.cwd, script)
     if lookup.path_exists(relative):
         return None
-    elsewhere = [path for path in lookup.files_named(script.rsplit("/", 1)[-1]) if path != relative]
+    name = script.rsplit("/", 1)[-1]
+    elsewhere = [path for path in lookup.files_named(name) if path != relative]
     fix = (f"To fix it: write {quote(line.replace(script, elsewhere[0], 1))}\n"
-           f"(the app's {script.rsplit('/', 1)[-1]} is {elsewhere[0]}; paths are relative\n"
+           f"(the app's {name} is {elsewhere[0]}; paths are relative\n"
            "to the root of the app, where the dyno starts)."
            if elsewhere and invocation.cwd == "." else
            "To fix it: correct the path (it is relative to the root of the app,\n"

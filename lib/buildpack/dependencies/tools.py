@@ -23,6 +23,7 @@ from typing import Iterator, List, Optional
 
 from buildpack import build_env, commands, fetch, output, reasons
 from buildpack.cache import BuildCache
+from buildpack.cache_layout import UV_BINARY_PREFIX
 from buildpack.context import Context
 from buildpack.dependencies import environment, failures, indexes, tool_versions
 from buildpack.errors import ChecksumMismatchError, DependenciesError, DownloadError
@@ -147,7 +148,7 @@ def uv_fetched_meanwhile(build_cache: BuildCache, needed: bool) -> Iterator[None
 
 
 def _uv_path(build_cache: BuildCache, arch: str) -> Path:
-    return build_cache.layout.tools / f"uv-{tool_versions.UV}-{arch}" / "uv"
+    return build_cache.layout.tools / f"{UV_BINARY_PREFIX}{tool_versions.UV}-{arch}" / "uv"
 
 
 def _usable(binary: Path) -> bool:
