@@ -186,33 +186,6 @@ def test_unknown_failures_show_the_tail_and_the_switches():
     assert "DEBUG_COLLECTSTATIC=1" in failure.body and "DISABLE_COLLECTSTATIC=1" in failure.body
 
 
-def test_parse_traceback_takes_the_last_of_chained_tracebacks():
-    parsed = cf.parse_traceback(lines("py311_environ"))
-    assert parsed.exception_type == "ImproperlyConfigured"
-    assert parsed.message == "Set the SECRET_KEY environment variable"
-    assert parsed.frames[0].path.endswith("manage.py")
-
-
-def test_parse_traceback_keeps_multi_line_messages():
-    parsed = cf.parse_traceback(lines("py311_whitenoise"))
-    assert parsed.exception_type == "MissingFileError"
-    assert "The CSS file 'css/site.css' references a file which could not be found:" in parsed.message
-    assert parsed.exception[-1].startswith("relative paths")
-
-
-def test_no_traceback():
-    assert cf.parse_traceback(["0 static files copied."]) is None
-
-
-@pytest.mark.parametrize("path, expected", [
-    ("/tmp/build_0a1b2c3d/site_config/settings.py", "site_config/settings.py"),
-    ("/app/site_config/settings.py", "site_config/settings.py"),
-    ("/elsewhere/x.py", "/elsewhere/x.py"),
-])
-def test_relative_path(path, expected):
-    assert cf.relative_path(path, BUILD_DIR) == expected
-
-
 def test_a_missing_database_url_names_the_add_on_that_sets_it():
     # django-environ's env.db() says it as env("SECRET_KEY") does.
     output = [line.replace("SECRET_KEY", "DATABASE_URL") for line in lines("py311_environ")]

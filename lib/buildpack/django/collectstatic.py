@@ -13,7 +13,7 @@ from typing import List, Optional
 
 from buildpack import output, reasons
 from buildpack.context import Context, is_enabled
-from buildpack.django import collectstatic_failures, process, project
+from buildpack.django import collectstatic_failures, process, project, tracebacks
 from buildpack.django.project import DjangoApp, without_build_dir
 from buildpack.errors import DOCS_STATIC_ASSETS, CollectstaticError
 from buildpack.source import node_assets
@@ -55,7 +55,7 @@ def collectstatic(ctx: Context, app: DjangoApp, note: Optional[str] = None) -> O
         record = outcome.record or {}
         tail = app.process.settings_output + outcome.tail
         if outcome.record is None:
-            if outcome.returncode not in (0, None) and any(line.strip() == collectstatic_failures.TRACEBACK_HEADER
+            if outcome.returncode not in (0, None) and any(line.strip() == tracebacks.TRACEBACK_HEADER
                                                          for line in tail):
                 raise collectstatic_error(ctx, app, tail, outcome.returncode or 1)
             raise process.vanished_error("collectstatic", app.settings_module, outcome.returncode)
