@@ -25,6 +25,13 @@ from buildpack import output
 
 TAIL_LINES = 200
 STACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The search paths a buildpack before this one exports for the ones after it: the Apt
+# buildpack's libraries, headers and .pc files under .apt/, the Geo buildpack's GDAL.
+# pip builds against them and the app loads them at build time, as under the official
+# buildpack, which passes on its whole environment. (Config vars of these names never
+# get here: they come from ENV_DIR, and the denylist keeps them from every step.)
+INHERITED_SEARCH_PATHS = ("LD_LIBRARY_PATH", "LIBRARY_PATH", "INCLUDE_PATH", "CPATH", "CPPPATH", "C_INCLUDE_PATH",
+                          "CPLUS_INCLUDE_PATH", "PKG_CONFIG_PATH", "GI_TYPELIB_PATH")
 # Bounded repetitions: an unbounded scheme made a 1 MB line without "://" cost ~10^12 steps
 # (each start position scanned to the end of the line and back), which hung the build.
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]{0,31}://)(?P<userinfo>[^/@\s]{1,1024})@")
@@ -57,7 +64,7 @@ def base_env(
 ) -> Dict[str, str]:
     """The environment every child starts from: a clean, predictable one."""
     keep = ("HOME", "LANG", "LC_ALL", "TMPDIR", "STACK", "DYNO", "SOURCE_VERSION", "SSL_CERT_FILE",
-            "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "PIP_CERT", "TERM")
+            "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "PIP_CERT", "TERM") + INHERITED_SEARCH_PATHS
     env = {k: environ[k] for k in keep if environ.get(k)}
     env.setdefault("LANG", "C.UTF-8")
     env["PATH"] = os.pathsep.join([str(p) for p in path_prefix] + [environ.get("PATH") or STACK_PATH])

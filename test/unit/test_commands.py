@@ -95,3 +95,12 @@ def test_redacting_a_megabyte_line_without_a_url_ends():
     """An unbounded pattern took ~10^12 steps on such a line (a settings module printing 1 MB hung the build)."""
     line = "x" * 1_000_000 + " https://user:token@host/"
     assert commands.redact(line).endswith(" https://****@host/")
+
+
+def test_a_childs_environment_keeps_the_search_paths_an_earlier_buildpack_exported():
+    # The Apt buildpack's export: its libraries and headers must reach pip and the app.
+    exported = {"LD_LIBRARY_PATH": "/tmp/build_x/.apt/usr/lib", "CPATH": "/tmp/build_x/.apt/usr/include",
+                "PKG_CONFIG_PATH": "/tmp/build_x/.apt/usr/lib/pkgconfig"}
+    env = commands.base_env({**ENV, **exported, "PYTHONPATH": "/elsewhere", "SECRET_KEY": "x"})
+    assert {name: env[name] for name in exported} == exported
+    assert "PYTHONPATH" not in env and "SECRET_KEY" not in env
