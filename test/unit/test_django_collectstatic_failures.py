@@ -81,6 +81,14 @@ def classify(name, **kwargs):
         ("py311_dbquery", "database-at-build",
          "collectstatic failed: the code queried the database.",
          ['File "shop/apps.py", line 9, in ready', "no such table: auth_user", "release phase"]),
+        ("py311_gdal", "system-library",
+         "collectstatic failed: the GDAL library is not in the stack image.",
+         ["Could not find the GDAL library", "heroku buildpacks:add --index 1 "
+          "https://github.com/heroku/heroku-geo-buildpack.git", "GDAL_LIBRARY_PATH"]),
+        ("py311_shared_object", "system-library",
+         "collectstatic failed: libzbar.so.0 is not in the stack image.",
+         ['File "site_config/zbar.py", line 5, in <module>', "OSError: libzbar.so.0: cannot open shared object file",
+          "heroku buildpacks:add --index 1 heroku-community/apt", "has libzbar.so.0 (packages.ubuntu.com"]),
     ],
 )
 def test_real_failures_are_classified(name, reason, title, phrases):

@@ -358,6 +358,18 @@ def test_django_that_cannot_start_is_named_with_its_file_and_line(capsys):
     assert bare.title == "Django cannot start: RuntimeError."
 
 
+def test_django_that_cannot_start_for_a_library_the_stack_lacks_gets_the_buildpack_that_adds_it():
+    found = advice.startup_finding({
+        "startup_error": {"type": "ImproperlyConfigured", "message": 'Could not find the GDAL library (tried "gdal").',
+                          "location": {"file": "places/models.py", "line": 2}},
+        "startup_stage": "loading the apps (INSTALLED_APPS)",
+    })
+    assert found.reason == "checks::django-cannot-start"
+    assert "It needs the GDAL library, which Heroku's stack image does not have." in found.body
+    assert "heroku buildpacks:add --index 1 https://github.com/heroku/heroku-geo-buildpack.git" in found.body
+    assert "manage.py check` locally" not in found.body
+
+
 # --- the real script, under a python with Django, against the fixture's settings modules ---
 
 

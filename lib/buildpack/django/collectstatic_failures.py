@@ -11,6 +11,7 @@ import re
 from typing import Collection, List, Optional
 
 from buildpack import reasons
+from buildpack.django.system_libraries import MissingLibrary, missing_library
 from buildpack.django.tracebacks import ParsedTraceback, excerpt, indent, is_library_path, parse_traceback, relative_path
 from buildpack.errors import Failure
 
@@ -144,6 +145,9 @@ def classify(
         cannot = _CANNOT_IMPORT.match(parsed.message)
         if parsed.exception_type == "ImportError" and cannot:
             return _cannot_import_failure(cannot.group("name"), cannot.group("module"), shown)
+        library = missing_library(parsed.message)
+        if library is not None:
+            return _system_library_failure(library, shown)
         credentials = _CLOUD_CREDENTIALS.get(parsed.exception_type.rpartition(".")[2])
         if credentials is not None:
             return _cloud_credentials_failure(credentials, shown)
@@ -391,6 +395,18 @@ def _cannot_import_failure(name: str, module: str, shown: str) -> Failure:
         "1. Pin the versions you use locally in requirements.txt\n"
         "   (`pip freeze` shows them), then push again.\n"
         "2. Or update your code for the version that is installed.",
+    )
+
+
+def _system_library_failure(library: MissingLibrary, shown: str) -> Failure:
+    # No "skip collectstatic": the release phase and every dyno would meet the same error.
+    return Failure(
+        reasons.COLLECTSTATIC_SYSTEM_LIBRARY,
+        f"collectstatic failed: {library.library} is not in the stack image.",
+        "Loading the project needs a system library that Heroku's stack image\n"
+        "does not have:\n\n"
+        f"{shown}\n\n"
+        "To fix it:\n" + library.steps.rstrip("\n"),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
 from buildpack import commands, output, reasons, version_numbers
 from buildpack.context import Context
 from buildpack.django import project
+from buildpack.django.system_libraries import missing_library
 from buildpack.errors import DOCS_STATIC_ASSETS, Finding, StepTimeoutError
 
 # Hosts that only ever match a request made on the machine itself.
@@ -410,6 +411,10 @@ def _failing_finding(reason: str, title: str, stage: str, error: Mapping[str, An
              "   the same error with its traceback.\n")
     if where:
         fixes += f"2. Fix {where}."
+    library = missing_library(message)
+    if library is not None:
+        hint = f"It needs {library.library}, which Heroku's stack image does not have.\n\n"
+        fixes = library.steps.rstrip("\n")
     return Finding(
         reason,
         f"{title}: {kind}" + (f" in {where}." if where else "."),
