@@ -327,7 +327,8 @@ def test_app_modules(shop):
 
 def test_the_settings_error_location_is_in_the_app_not_in_os(shop):
     app = project.find(make_ctx(shop, {"DJANGO_SETTINGS_MODULE": "shop.settings_env_var"}), INSTALLED)
-    assert app.settings_error == {"type": "KeyError", "location": {"file": "shop/settings_env_var.py", "line": 6}}
+    assert app.settings_error == {"type": "KeyError", "location": {"file": "shop/settings_env_var.py", "line": 6},
+                                  "environment_variable": "SECRET_KEY"}
 
 
 @pytest.mark.parametrize("package_json, node_fix", [

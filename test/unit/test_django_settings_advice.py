@@ -370,6 +370,14 @@ def test_django_that_cannot_start_for_a_library_the_stack_lacks_gets_the_buildpa
     assert "manage.py check` locally" not in found.body
 
 
+def test_settings_that_read_port_at_import_are_told_to_use_a_default_not_a_config_var():
+    found = advice.settings_import_finding({"error": {"type": "KeyError", "environment_variable": "PORT",
+                                                      "location": {"file": "shop/settings.py", "line": 3}}})
+    assert "    KeyError: 'PORT'\n" in found.body
+    assert "The code reads PORT, which only a running dyno has." in found.body
+    assert 'os.environ.get("PORT", "...")' in found.body and "config:set" not in found.body
+
+
 # --- the real script, under a python with Django, against the fixture's settings modules ---
 
 
@@ -463,7 +471,14 @@ def test_script_reports_an_import_error_by_type_only():
     found = run_script("settings", {"DATABASE_URL": "postgres://u:p@h/d"})  # no SECRET_KEY: os.environ[...] fails
     assert found["error"]["type"] == "KeyError"
     assert "message" not in found["error"]  # a KeyError's message is a value's name or the value itself
+    assert found["error"]["environment_variable"] == "SECRET_KEY"  # but os.environ's key is a name
     assert "secret_key" not in found
+
+
+def test_script_names_no_variable_for_a_key_error_of_another_mapping():
+    found = run_script("dict_key", {"SECRET_KEY": "x" * 50})
+    assert found["error"]["type"] == "KeyError"
+    assert "message" not in found["error"] and "environment_variable" not in found["error"]
 
 
 # --- the step, with the Django python standing in for /app/.heroku/python ---
@@ -528,6 +543,9 @@ def test_settings_that_do_not_import_are_a_warning_not_no_problems(step_ctx, cap
     assert "No problems found" not in out
     assert " !     Warning: Django cannot import the settings: KeyError in site_config/settings.py, line " in err
     assert "release phase (`manage.py migrate`) and every web request will" in err
+    assert " !         KeyError: 'SECRET_KEY'\n" in err
+    assert " !     The code reads the environment variable SECRET_KEY, which is not set\n" in err
+    assert " !     1. Set it: heroku config:set SECRET_KEY=...\n" in err
 
 
 class FakeConversation:

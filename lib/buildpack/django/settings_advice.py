@@ -400,12 +400,19 @@ def settings_import_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
         "with a default, so that the build can import them too.\n\n")
 
 
+# Set by Heroku on a running dyno, never in the build: a config var of the name would be wrong.
+DYNO_ONLY_VARIABLES = ("PORT", "DYNO")
+
+
 def _failing_finding(reason: str, title: str, stage: str, error: Mapping[str, Any], hint: str) -> Finding:
     """A warning about an error that the release phase and every request will meet too."""
     kind = str(error.get("type") or "an error")
     location = error.get("location") if isinstance(error.get("location"), dict) else None
     where = f"{location.get('file')}, line {location.get('line')}" if location else ""
     message = str(error.get("message") or "")
+    variable = error.get("environment_variable")
+    if isinstance(variable, str) and not message:
+        message = repr(variable)  # a KeyError's message: the name, which the script checked
     shown = f"{kind}: {message}" if message else kind
     fixes = ("1. Run `python manage.py check` locally with these settings: it shows\n"
              "   the same error with its traceback.\n")
@@ -415,6 +422,15 @@ def _failing_finding(reason: str, title: str, stage: str, error: Mapping[str, An
     if library is not None:
         hint = f"It needs {library.library}, which Heroku's stack image does not have.\n\n"
         fixes = library.steps.rstrip("\n")
+    elif isinstance(variable, str):
+        hint = (f"The code reads the environment variable {variable}, which is not set\n"
+                "during the build (Heroku gives the build the app's config vars).\n\n")
+        fixes = (f"1. Set it: heroku config:set {variable}=...\n"
+                 "2. Or read it with a default that the build can use:\n"
+                 f'   os.environ.get("{variable}", "...")')
+        if variable in DYNO_ONLY_VARIABLES:
+            hint = f"The code reads {variable}, which only a running dyno has.\n\n"
+            fixes = f'1. Read it with a default that the build can use:\n   os.environ.get("{variable}", "...")'
     return Finding(
         reason,
         f"{title}: {kind}" + (f" in {where}." if where else "."),

@@ -37,6 +37,10 @@ SAFE_MESSAGES = frozenset({
     "NoReverseMatch", "TemplateDoesNotExist",
 })
 MESSAGE_LIMIT = 300
+# The dynamic loader's words for a library the system does not have (ctypes raises them as
+# OSError, whose other messages may hold paths or worse): safe, and the fix names the library.
+LOADER_MESSAGE = "cannot open shared object file"
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 project_root = os.getcwd()
 options = json.loads(sys.argv[1])
@@ -92,10 +96,24 @@ def describe_error(exc):
     described = {"type": kind, "location": app_location(exc)}
     if is_database_error(exc):
         described["database"] = True
-    if kind in SAFE_MESSAGES:
+    if kind in SAFE_MESSAGES or (isinstance(exc, OSError) and LOADER_MESSAGE in str(exc)):
         message = str(exc).strip().splitlines()
         described["message"] = message[0][:MESSAGE_LIMIT] if message else ""
+    variable = unset_variable(exc)
+    if variable is not None:
+        described["environment_variable"] = variable
     return described
+
+
+def unset_variable(exc):
+    """The name in os.environ[NAME] when that raised this KeyError (another KeyError's key
+    could be any value, so it is never reported)."""
+    if type(exc) is not KeyError or len(exc.args) != 1 or not isinstance(exc.args[0], str):
+        return None
+    frames = traceback.extract_tb(exc.__traceback__)
+    raised_by_environ = bool(frames) and frames[-1].name == "__getitem__" and (
+        frames[-1].filename == "<frozen os>" or frames[-1].filename.endswith(os.sep + "os.py"))
+    return exc.args[0] if raised_by_environ and VARIABLE_NAME.fullmatch(exc.args[0]) else None
 
 
 def print_traceback(exc):
