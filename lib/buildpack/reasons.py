@@ -102,6 +102,8 @@ DEPENDENCIES_LOCK_WITHOUT_MANIFEST = _reason("dependencies::lock-without-manifes
 DEPENDENCIES_MANAGER_FILES_MISSING = _reason("dependencies::manager-files-missing",
                                              "the chosen manager's files are not in the app")
 DEPENDENCIES_NO_LOCK = _reason("dependencies::no-lock", "a manifest that needs a lock has none")
+DEPENDENCIES_MISNAMED_REQUIREMENTS = _reason("dependencies::misnamed-requirements",
+                                             "no dependency file, but one named like requirements.txt")
 DEPENDENCIES_LOCK_OUTDATED = _reason("dependencies::lock-outdated", "a lock no longer matches its manifest")
 DEPENDENCIES_LOCK_CORRUPT = _reason("dependencies::lock-corrupt", "a lock file cannot be read")
 DEPENDENCIES_MANIFEST_CORRUPT = _reason("dependencies::manifest-corrupt", "the Pipfile cannot be read")
@@ -193,4 +195,5 @@ PROCFILE_LATER_BUILDPACK = _reason("procfile::later-buildpack", "a line runs a p
 PROCFILE_WRITTEN_LATER = _reason("procfile::written-later", "a line runs a bin/ file a later step writes")
 PROCFILE_NOT_EXECUTABLE = _reason("procfile::not-executable", "a line runs a script without its execute bit")
 PROCFILE_MISSING_SCRIPT = _reason("procfile::missing-script", "a line runs a Python script that is not in the app")
+PROCFILE_MISNAMED = _reason("procfile::misnamed", "no Procfile, but a file named like one (procfile, Procfile.txt)")
 PROCFILE_MISSING_APPLICATION = _reason("procfile::missing-application", "a line names a WSGI/ASGI app that does not exist")

@@ -14,6 +14,7 @@ given by wsgi_target.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from buildpack.app import wsgi_target
 from buildpack.app.shell_command import SHELL_WORDS, Invocation, invocations, join_path
 from buildpack.app.slug_lookup import Lookup, filesystem_lookup
 from buildpack.errors import DOCS_PROCFILE, Finding
-from buildpack.source import node_assets
+from buildpack.source import misnamed_files, node_assets
 from buildpack.source.app_files import refuse_link_outside
 
 PROCFILE = "Procfile"
@@ -397,11 +398,32 @@ def shown_findings(findings: List[Finding]) -> Tuple[List[Finding], int]:
     return findings[:MAX_FINDINGS_SHOWN], max(0, len(findings) - MAX_FINDINGS_SHOWN)
 
 
+def misnamed_procfile(build_dir: Path) -> Optional[Finding]:
+    """No Procfile, but a file named like one: Heroku would read none of its commands."""
+    found = misnamed_files.near_misses(os.listdir(build_dir), PROCFILE)
+    if not found:
+        return None
+    return Finding(
+        reasons.PROCFILE_MISNAMED,
+        f"{quote(found[0])} is not read: the name is Procfile.",
+        f"The app's root directory holds {quote(found[0])}, which looks like a\n"
+        "Procfile named another way. Heroku reads process types only from a\n"
+        "file named exactly Procfile (capital P, no extension), so none of its\n"
+        "commands would run; the buildpack's defaults are used instead.\n\n"
+        "To fix it:\n"
+        f"1. Rename it: {misnamed_files.rename_command(found[0], PROCFILE)}\n"
+        "2. Commit and deploy again.",
+    )
+
+
 def report(build_dir: Path, python_home: Path) -> List[Finding]:
     """The warnings for the app's own Procfile: how it reads, then each line; a bounded number shown."""
     found = read(build_dir)
     if not found.exists:
-        return []
+        misnamed = misnamed_procfile(build_dir)
+        if misnamed is not None:
+            output.warning(misnamed.title, misnamed.body, DOCS_PROCFILE)
+        return [misnamed] if misnamed is not None else []
     findings = [found.problem] if found.problem is not None else []
     if found.text:
         findings += check(found.text, filesystem_lookup(build_dir, python_home))

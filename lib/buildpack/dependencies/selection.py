@@ -12,6 +12,7 @@ an error that names the command that fixes it.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from buildpack.context import Context
 from buildpack.dependencies import indexes, pip, pipenv, poetry, uv
 from buildpack.dependencies.manager import PackageManager
 from buildpack.errors import DependenciesError
+from buildpack.source import misnamed_files
 
 CONFIG_VAR = "PYTHON_PACKAGE_MANAGER"
 
@@ -71,6 +73,7 @@ def choose(build_dir: Path, requested: Optional[str]) -> Choice:
         name, file = found[0]
         choice = Choice(name, file, tuple(other for manager, other in found[1:] if manager != name))
     else:
+        _refuse_misnamed_requirements(build_dir)
         _refuse_manifest_without_lock(build_dir)
         return Choice("pip", None)
     _check_manifest(build_dir, choice.name)
@@ -104,6 +107,25 @@ def _missing_for_request(name: str) -> DependenciesError:
         "in the root of the app, which isn't there.\n\n"
         f"To fix it:\n{first}2. Unset {CONFIG_VAR} to let the buildpack choose from the app's files.",
         reason=reasons.DEPENDENCIES_MANAGER_FILES_MISSING,
+    )
+
+
+def _refuse_misnamed_requirements(build_dir: Path) -> None:
+    """No dependency file, but a near miss of requirements.txt: installing nothing would
+    build an app without its packages (Django missing) and call it a success."""
+    found = misnamed_files.near_misses(os.listdir(build_dir), misnamed_files.REQUIREMENTS_TXT)
+    if not found:
+        return
+    raise DependenciesError(
+        f"{output.quote(found[0])} is not read: the name is requirements.txt.",
+        f"The app's root directory holds {output.quote(found[0])}, which looks like\n"
+        "requirements.txt spelt another way. Heroku's filesystem tells capitals\n"
+        "apart and the build reads only the exact name, so nothing would be\n"
+        "installed.\n\n"
+        "To fix it:\n"
+        f"1. Rename it: {misnamed_files.rename_command(found[0], misnamed_files.REQUIREMENTS_TXT)}\n"
+        "2. Commit and deploy again.",
+        reason=reasons.DEPENDENCIES_MISNAMED_REQUIREMENTS,
     )
 
 
