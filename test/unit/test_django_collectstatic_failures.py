@@ -81,6 +81,11 @@ def classify(name, **kwargs):
         ("py311_dbquery", "database-at-build",
          "collectstatic failed: the code queried the database.",
          ['File "shop/apps.py", line 9, in ready', "no such table: auth_user", "release phase"]),
+        ("py313_removed_cgi", "settings-import",
+         "collectstatic failed: No module named 'cgi' (Python 3.13 removed it).",
+         ["until Python\n3.12; this build's Python 3.13 does not have it, and django\nimports it:",
+          "ModuleNotFoundError: No module named 'cgi'", "holding 3.12, committed.", "2. Or upgrade django to a release",
+          "3. Or add legacy-cgi to the requirements"]),
         ("py311_gdal", "system-library",
          "collectstatic failed: the GDAL library is not in the stack image.",
          ["Could not find the GDAL library", "heroku buildpacks:add --index 1 "

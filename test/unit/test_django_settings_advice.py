@@ -20,7 +20,7 @@ import pytest
 
 from buildpack import commands, output
 from buildpack.context import Context
-from buildpack.django import process
+from buildpack.django import process, startup_findings
 from buildpack.django import project as django_step
 from buildpack.django import settings_advice as advice
 
@@ -276,7 +276,7 @@ def test_every_finding_has_numbered_fixes():
     found.extend(advice.check_errors_findings([{"id": "fields.E304", "level": 40, "deploy": False},
                                                {"id": "mail.E001", "level": 40, "deploy": True}]))
     found.append(advice.debug_finding(facts(debug=True)))
-    found.append(advice.startup_finding({"startup_error": {"type": "NameError", "message": "name 'x' is not defined",
+    found.append(startup_findings.startup_finding({"startup_error": {"type": "NameError", "message": "name 'x' is not defined",
                                                            "location": {"file": "a/urls.py", "line": 3}}}))
     assert len(found) == 10 and None not in found
     for finding in found:
@@ -333,7 +333,7 @@ def test_only_ordinary_check_errors_are_said_to_stop_migrate():
 
 
 def test_django_that_cannot_start_is_named_with_its_file_and_line(capsys):
-    found = advice.startup_finding({
+    found = startup_findings.startup_finding({
         "startup_error": {"type": "NameError", "message": "name 'extra' is not defined TOKEN-123456789",
                           "location": {"file": "shop/urls.py", "line": 5}},
         "startup_stage": "loading the URL configuration (ROOT_URLCONF)", "root_urlconf": "shop.urls",
@@ -353,13 +353,13 @@ def test_django_that_cannot_start_is_named_with_its_file_and_line(capsys):
     err = capsys.readouterr().err
     assert "NameError: name 'extra' is not defined ****" in err and "TOKEN-123456789" not in err
     assert "The release phase (`manage.py migrate`) and every web request will" in found.body
-    assert advice.startup_finding({"startup_error": None}) is None
-    bare = advice.startup_finding({"startup_error": {"type": "RuntimeError", "location": None}})
+    assert startup_findings.startup_finding({"startup_error": None}) is None
+    bare = startup_findings.startup_finding({"startup_error": {"type": "RuntimeError", "location": None}})
     assert bare.title == "Django cannot start: RuntimeError."
 
 
 def test_django_that_cannot_start_for_a_library_the_stack_lacks_gets_the_buildpack_that_adds_it():
-    found = advice.startup_finding({
+    found = startup_findings.startup_finding({
         "startup_error": {"type": "ImproperlyConfigured", "message": 'Could not find the GDAL library (tried "gdal").',
                           "location": {"file": "places/models.py", "line": 2}},
         "startup_stage": "loading the apps (INSTALLED_APPS)",
@@ -370,8 +370,17 @@ def test_django_that_cannot_start_for_a_library_the_stack_lacks_gets_the_buildpa
     assert "manage.py check` locally" not in found.body
 
 
+def test_django_that_cannot_start_on_a_module_python_removed_is_told_which_python_has_it():
+    found = startup_findings.startup_finding({
+        "startup_error": {"type": "ModuleNotFoundError", "message": "No module named 'distutils'", "location": None},
+        "startup_stage": "loading the apps (INSTALLED_APPS)",
+    })
+    assert "'distutils' was part of Python's standard library until Python\n3.11;" in found.body
+    assert "holding 3.11, committed." in found.body and "Or add setuptools to the requirements" in found.body
+
+
 def test_settings_that_read_port_at_import_are_told_to_use_a_default_not_a_config_var():
-    found = advice.settings_import_finding({"error": {"type": "KeyError", "environment_variable": "PORT",
+    found = startup_findings.settings_import_finding({"error": {"type": "KeyError", "environment_variable": "PORT",
                                                       "location": {"file": "shop/settings.py", "line": 3}}})
     assert "    KeyError: 'PORT'\n" in found.body
     assert "The code reads PORT, which only a running dyno has." in found.body
@@ -589,7 +598,7 @@ def test_step_never_fails_the_build(step_ctx, monkeypatch, capsys):
 
 def test_a_database_error_while_starting_is_not_said_to_stop_the_app():
     # The build has no database; the dyno will: an URLconf that queries it at import is not broken.
-    assert advice.startup_finding({"startup_error": {"type": "OperationalError", "database": True,
+    assert startup_findings.startup_finding({"startup_error": {"type": "OperationalError", "database": True,
                                                      "location": None}}) is None
 
 

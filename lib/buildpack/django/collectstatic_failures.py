@@ -14,6 +14,7 @@ from buildpack import reasons
 from buildpack.django.system_libraries import MissingLibrary, missing_library
 from buildpack.django.tracebacks import ParsedTraceback, excerpt, indent, is_library_path, parse_traceback, relative_path
 from buildpack.errors import Failure
+from buildpack.python.removed_modules import RemovedModule, fixes, removed_module
 
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
@@ -36,6 +37,9 @@ _CSS_REFERENCES = re.compile(r"^The (?:CSS|JS|JavaScript) file '(?P<file>[^']+)'
 _NO_MODULE = re.compile(r"^No module named '(?P<module>[\w.]+)'")
 _CANNOT_IMPORT = re.compile(r"^cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
 _SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+# Which installed package a frame is in, and which Python it runs (from the frame's path).
+_SITE_PACKAGE = re.compile(r"/site-packages/(?P<package>[A-Za-z0-9_]+)/")
+_PYTHON_VERSION = re.compile(r"/lib/python(?P<version>3\.\d+)/")
 _DATABASE_ERRORS = ("OperationalError", "InterfaceError", "ProgrammingError")
 # A staticfiles storage that uploads to a cloud bucket and finds no credentials in the build:
 # the exception's name -> the config vars that give them.
@@ -360,6 +364,9 @@ def _module_failure(
             "2. Check the spelling and case of the name (Heroku's filesystem is\n"
             "   case-sensitive) and that each package folder has an __init__.py.",
         )
+    removed = removed_module(module)
+    if removed is not None:
+        return _removed_module_failure(module, removed, parsed, shown)
     package = PACKAGE_FOR_MODULE.get(top, top.replace("_", "-"))
     installed_app = any(frame.path.endswith(("/apps/config.py", "/apps/registry.py")) for frame in parsed.frames)
     context = (
@@ -381,6 +388,23 @@ def _module_failure(
         reasons.COLLECTSTATIC_SETTINGS_IMPORT,
         f"collectstatic failed: No module named '{module}'.",
         f"{context}\n(only the packages in requirements.txt are):\n\n{shown}\n\n{fixes}",
+    )
+
+
+def _removed_module_failure(module: str, removed: RemovedModule, parsed: ParsedTraceback, shown: str) -> Failure:
+    innermost = parsed.frames[-1].path if parsed.frames else ""
+    package = _SITE_PACKAGE.search(innermost)
+    importer = package.group("package") if package else None
+    python = next((match.group("version") for frame in parsed.frames
+                   for match in [_PYTHON_VERSION.search(frame.path)] if match), None)
+    return Failure(
+        reasons.COLLECTSTATIC_SETTINGS_IMPORT,
+        f"collectstatic failed: No module named '{module}' (Python {removed.removed_in} removed it).",
+        f"'{removed.name}' was part of Python's standard library until Python\n"
+        f"{removed.last_python}; this build's Python{' ' + python if python else ''} does not have it, and "
+        f"{importer or 'your code'}\nimports it:\n\n"
+        f"{shown}\n\n"
+        "To fix it:\n" + fixes(removed, importer).rstrip("\n"),
     )
 
 

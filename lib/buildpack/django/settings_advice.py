@@ -17,7 +17,7 @@ from typing import Any, Collection, Dict, Iterable, List, Mapping, Optional
 from buildpack import commands, output, reasons, version_numbers
 from buildpack.context import Context
 from buildpack.django import project
-from buildpack.django.system_libraries import missing_library
+from buildpack.django.startup_findings import settings_import_finding, startup_finding
 from buildpack.errors import DOCS_STATIC_ASSETS, Finding, StepTimeoutError
 
 # Hosts that only ever match a request made on the machine itself.
@@ -373,73 +373,6 @@ def check_errors_findings(issues: Iterable[Mapping[str, Any]]) -> List[Finding]:
             "production settings and fix what it reports.",
         ))
     return findings
-
-
-def startup_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
-    """Django imports its settings but cannot start (an app, a model or the URLconf fails).
-
-    The message is the app's own, as it is: `output` masks config var values when printing."""
-    error = facts.get("startup_error")
-    if not isinstance(error, dict) or error.get("database"):
-        return None  # a database error: the build has none, the dyno will
-    stage = str(facts.get("startup_stage") or "starting Django")
-    if facts.get("root_urlconf"):
-        stage = stage.replace("(ROOT_URLCONF)", f"(ROOT_URLCONF {facts['root_urlconf']!r})")
-    return _failing_finding(reasons.CHECKS_DJANGO_CANNOT_START, "Django cannot start", stage, error, "")
-
-
-def settings_import_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
-    """The settings do not import. collectstatic fails the build on it; with collectstatic
-    disabled nothing else would say so before the release phase fails the same way."""
-    error = facts.get("error")
-    if not isinstance(error, dict):
-        return None
-    return _failing_finding(
-        reasons.CHECKS_SETTINGS_DO_NOT_IMPORT, "Django cannot import the settings", "importing the settings", error,
-        "If the settings need something only a dyno has (PORT, DYNO), read it\n"
-        "with a default, so that the build can import them too.\n\n")
-
-
-# Set by Heroku on a running dyno, never in the build: a config var of the name would be wrong.
-DYNO_ONLY_VARIABLES = ("PORT", "DYNO")
-
-
-def _failing_finding(reason: str, title: str, stage: str, error: Mapping[str, Any], hint: str) -> Finding:
-    """A warning about an error that the release phase and every request will meet too."""
-    kind = str(error.get("type") or "an error")
-    location = error.get("location") if isinstance(error.get("location"), dict) else None
-    where = f"{location.get('file')}, line {location.get('line')}" if location else ""
-    message = str(error.get("message") or "")
-    variable = error.get("environment_variable")
-    if isinstance(variable, str) and not message:
-        message = repr(variable)  # a KeyError's message: the name, which the script checked
-    shown = f"{kind}: {message}" if message else kind
-    fixes = ("1. Run `python manage.py check` locally with these settings: it shows\n"
-             "   the same error with its traceback.\n")
-    if where:
-        fixes += f"2. Fix {where}."
-    library = missing_library(message)
-    if library is not None:
-        hint = f"It needs {library.library}, which Heroku's stack image does not have.\n\n"
-        fixes = library.steps.rstrip("\n")
-    elif isinstance(variable, str):
-        hint = (f"The code reads the environment variable {variable}, which is not set\n"
-                "during the build (Heroku gives the build the app's config vars).\n\n")
-        fixes = (f"1. Set it: heroku config:set {variable}=...\n"
-                 "2. Or read it with a default that the build can use:\n"
-                 f'   os.environ.get("{variable}", "...")')
-        if variable in DYNO_ONLY_VARIABLES:
-            hint = f"The code reads {variable}, which only a running dyno has.\n\n"
-            fixes = f'1. Read it with a default that the build can use:\n   os.environ.get("{variable}", "...")'
-    return Finding(
-        reason,
-        f"{title}: {kind}" + (f" in {where}." if where else "."),
-        f"{stage[0].upper() + stage[1:]} failed:\n"
-        f"    {shown}\n" + (f"    at {where}\n" if where else "")
-        + "The release phase (`manage.py migrate`) and every web request will\n"
-        "fail with this error.\n\n" + hint
-        + "To fix it:\n" + fixes,
-    )
 
 
 def run(ctx: Context, app: project.DjangoApp, installed: Mapping[str, str]) -> List[Finding]:
