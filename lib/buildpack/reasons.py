@@ -152,6 +152,7 @@ COLLECTSTATIC_SETTINGS_SYNTAX = _collectstatic_kind("settings-syntax", "the sett
 COLLECTSTATIC_SETTINGS_IMPORT = _collectstatic_kind("settings-import", "the settings (or a module they import) fail to import")
 COLLECTSTATIC_CLOUD_CREDENTIALS = _collectstatic_kind("cloud-credentials", "a cloud storage backend lacks its credentials")
 COLLECTSTATIC_DATABASE_AT_BUILD = _collectstatic_kind("database-at-build", "collectstatic reached for the database")
+COLLECTSTATIC_SYSTEM_CHECK_ERRORS = _collectstatic_kind("system-check-errors", "Django's system checks stopped collectstatic")
 COLLECTSTATIC_SYSTEM_LIBRARY = _collectstatic_kind("system-library", "the app loads a library the stack image lacks")
 
 # The build's Django process.

@@ -86,6 +86,10 @@ def classify(name, **kwargs):
          ["until Python\n3.12; this build's Python 3.13 does not have it, and django\nimports it:",
           "ModuleNotFoundError: No module named 'cgi'", "holding 3.12, committed.", "2. Or upgrade django to a release",
           "3. Or add legacy-cgi to the requirements"]),
+        ("py311_system_check_e002", "system-check-errors",
+         "collectstatic failed: Django's system checks report errors: staticfiles.E002.",
+         ["    ?: (staticfiles.E002) The STATICFILES_DIRS setting should not contain the STATIC_ROOT setting.",
+          "1. STATIC_ROOT is where collectstatic writes", "2. Run `python manage.py check` on your computer"]),
         ("py311_gdal", "system-library",
          "collectstatic failed: the GDAL library is not in the stack image.",
          ["Could not find the GDAL library", "heroku buildpacks:add --index 1 "

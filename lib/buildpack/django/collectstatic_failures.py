@@ -11,10 +11,15 @@ import re
 from typing import Collection, List, Optional
 
 from buildpack import reasons
-from buildpack.django.system_libraries import MissingLibrary, missing_library
-from buildpack.django.tracebacks import ParsedTraceback, excerpt, indent, is_library_path, parse_traceback, relative_path
+from buildpack.django.import_failures import import_failure
+from buildpack.django.tracebacks import (
+    EXCERPT_MAX_PLAIN_LINES,
+    ParsedTraceback,
+    excerpt,
+    indent,
+    parse_traceback,
+)
 from buildpack.errors import Failure
-from buildpack.python.removed_modules import RemovedModule, fixes, removed_module
 
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
@@ -26,6 +31,16 @@ _MISSING_ENV_PATTERNS = (
     re.compile(rf'Environment variable "({_ENV_NAME})" not set'),
 )
 _EMPTY_SECRET_KEY = "The SECRET_KEY setting must not be empty"
+# Django's system checks, which every management command runs first, printed without a traceback.
+_SYSTEM_CHECK = "SystemCheckError: System check identified some issues:"
+_CHECK_ID = re.compile(r"^\S.*?: \((?P<id>[\w.]+)\) ")
+# The fix for the check errors a deploy meets most.
+_CHECK_FIXES = {
+    "staticfiles.E002": "STATIC_ROOT is where collectstatic writes the collected files;\n"
+                        "   STATICFILES_DIRS lists where the app's own static files are. Make\n"
+                        "   them different directories, e.g. STATIC_ROOT = BASE_DIR / \"staticfiles\"\n"
+                        "   and STATICFILES_DIRS = [BASE_DIR / \"static\"].",
+}
 # manage.py without DJANGO_SETTINGS_MODULE: Django then knows only its own commands.
 _NO_SETTINGS = "No Django settings specified."
 _STATIC_ROOT_UNSET = "without having set the STATIC_ROOT setting"
@@ -34,12 +49,6 @@ _MANIFEST_MISSING = re.compile(r"The file '(?P<file>[^']+)' could not be found w
 _MANIFEST_ENTRY = re.compile(r"Missing staticfiles manifest entry for '(?P<file>[^']+)'")
 _POST_PROCESSING = re.compile(r"^Post-processing '(?P<file>[^']+)' failed!")
 _CSS_REFERENCES = re.compile(r"^The (?:CSS|JS|JavaScript) file '(?P<file>[^']+)' references a file")
-_NO_MODULE = re.compile(r"^No module named '(?P<module>[\w.]+)'")
-_CANNOT_IMPORT = re.compile(r"^cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
-_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
-# Which installed package a frame is in, and which Python it runs (from the frame's path).
-_SITE_PACKAGE = re.compile(r"/site-packages/(?P<package>[A-Za-z0-9_]+)/")
-_PYTHON_VERSION = re.compile(r"/lib/python(?P<version>3\.\d+)/")
 _DATABASE_ERRORS = ("OperationalError", "InterfaceError", "ProgrammingError")
 # A staticfiles storage that uploads to a cloud bucket and finds no credentials in the build:
 # the exception's name -> the config vars that give them.
@@ -49,37 +58,6 @@ _CLOUD_CREDENTIALS = {
     "DefaultCredentialsError": "GOOGLE_APPLICATION_CREDENTIALS=...",  # google-auth (Cloud Storage)
 }
 
-# Modules whose package on PyPI has another name (the usual suspects in Django settings).
-PACKAGE_FOR_MODULE = {
-    "dj_database_url": "dj-database-url",
-    "environ": "django-environ",
-    "decouple": "python-decouple",
-    "dotenv": "python-dotenv",
-    "psycopg2": "psycopg2-binary (or psycopg2)",
-    "psycopg": "psycopg[binary]",
-    "MySQLdb": "mysqlclient",
-    "corsheaders": "django-cors-headers",
-    "rest_framework": "djangorestframework",
-    "debug_toolbar": "django-debug-toolbar",
-    "crispy_forms": "django-crispy-forms",
-    "crispy_bootstrap5": "crispy-bootstrap5",
-    "storages": "django-storages",
-    "allauth": "django-allauth",
-    "django_extensions": "django-extensions",
-    "django_filters": "django-filter",
-    "ckeditor": "django-ckeditor",
-    "import_export": "django-import-export",
-    "taggit": "django-taggit",
-    "sentry_sdk": "sentry-sdk",
-    "yaml": "PyYAML",
-    "PIL": "Pillow",
-    "cv2": "opencv-python-headless",
-    "sklearn": "scikit-learn",
-    "bs4": "beautifulsoup4",
-    "jwt": "PyJWT",
-    "dateutil": "python-dateutil",
-    "magic": "python-magic",
-}
 
 
 def missing_env_var(parsed: ParsedTraceback) -> Optional[str]:
@@ -128,6 +106,9 @@ def classify(
     shown = indent(excerpt(lines, build_dir))
     if parsed is None and any(line.strip() == _NO_SETTINGS for line in lines):
         return _no_settings_failure(shown)
+    errors = system_check_errors(lines)
+    if parsed is None and errors:
+        return _system_check_failure(errors, build_dir, settings_module)
     if parsed is not None and parsed.exception:
         name = missing_env_var(parsed)
         if name is not None:
@@ -141,17 +122,9 @@ def classify(
         entry = _MANIFEST_ENTRY.search(text)
         if entry:
             return _manifest_entry_failure(entry.group("file"), shown)
-        if parsed.exception_type in _SYNTAX_ERRORS:
-            return _syntax_failure(parsed, build_dir, shown)
-        missing = _NO_MODULE.match(parsed.message)
-        if parsed.exception_type in ("ModuleNotFoundError", "ImportError") and missing:
-            return _module_failure(missing.group("module"), parsed, shown, settings_module, app_modules)
-        cannot = _CANNOT_IMPORT.match(parsed.message)
-        if parsed.exception_type == "ImportError" and cannot:
-            return _cannot_import_failure(cannot.group("name"), cannot.group("module"), shown)
-        library = missing_library(parsed.message)
-        if library is not None:
-            return _system_library_failure(library, shown)
+        failed_import = import_failure(parsed, build_dir, shown, settings_module, app_modules)
+        if failed_import is not None:
+            return failed_import
         credentials = _CLOUD_CREDENTIALS.get(parsed.exception_type.rpartition(".")[2])
         if credentials is not None:
             return _cloud_credentials_failure(credentials, shown)
@@ -168,6 +141,37 @@ def classify(
         f"   with the same settings{_settings_note(settings_module)} and fix what fails.\n"
         "2. For the full output here: heroku config:set DEBUG_COLLECTSTATIC=1\n"
         f"3. {SKIP_HINT}",
+    )
+
+
+def system_check_errors(lines: List[str]) -> List[str]:
+    """The ERRORS section of a SystemCheckError (each check's line and its HINT lines)."""
+    if not any(line.strip() == _SYSTEM_CHECK for line in lines):
+        return []
+    errors: List[str] = []
+    in_errors = False
+    for line in lines:
+        if line.strip() in ("ERRORS:", "WARNINGS:") or not line.strip():
+            in_errors = line.strip() == "ERRORS:" or (in_errors and not line.strip())
+            continue
+        if in_errors:
+            errors.append(line.rstrip())
+    return errors
+
+
+def _system_check_failure(errors: List[str], build_dir: str, settings_module: Optional[str]) -> Failure:
+    ids = [match.group("id") for match in map(_CHECK_ID.match, errors) if match]
+    shown = indent([line.replace(build_dir.rstrip("/") + "/", "") for line in errors][:EXCERPT_MAX_PLAIN_LINES])
+    fixes = [_CHECK_FIXES[check] for check in ids if check in _CHECK_FIXES]
+    fixes.append("Run `python manage.py check` on your computer with the same\n"
+                 f"   settings{_settings_note(settings_module)} and fix what it reports.")
+    return Failure(
+        reasons.COLLECTSTATIC_SYSTEM_CHECK_ERRORS,
+        f"collectstatic failed: Django's system checks report errors: {', '.join(ids) or 'see below'}.",
+        "Django checks the project before every command, and these errors stop\n"
+        "it (collectstatic here, migrate in the release phase):\n\n"
+        f"{shown}\n\n"
+        "To fix it:\n" + "\n".join(f"{number}. {fix}" for number, fix in enumerate(fixes, 1)),
     )
 
 
@@ -308,129 +312,6 @@ def _manifest_entry_failure(missing: str, shown: str) -> Failure:
         "2. Code that runs while the project loads (settings, urls.py, forms)\n"
         "   cannot ask for static URLs during the build: move the call into a\n"
         "   view or a template.",
-    )
-
-
-def _syntax_failure(parsed: ParsedTraceback, build_dir: str, shown: str) -> Failure:
-    location = ""
-    for frame in reversed(parsed.frames):
-        if not is_library_path(frame.path):
-            location = f" in {relative_path(frame.path, build_dir)}, line {frame.line}"
-            break
-    return Failure(
-        reasons.COLLECTSTATIC_SETTINGS_SYNTAX,
-        f"collectstatic failed: a syntax error{location}.",
-        f"Python could not read your code{location}:\n\n"
-        f"{shown}\n\n"
-        "To fix it:\n"
-        "1. Correct the line above, then run `python manage.py check` on your\n"
-        "   computer before pushing.\n"
-        "2. If it works on your computer, your local Python may be newer than\n"
-        "   the app's (runtime.txt or .python-version): newer syntax fails on\n"
-        "   older versions. Use the same version locally.",
-    )
-
-
-def _module_failure(
-    module: str,
-    parsed: ParsedTraceback,
-    shown: str,
-    settings_module: Optional[str],
-    app_modules: Collection[str],
-) -> Failure:
-    top = module.split(".")[0]
-    if settings_module and module == settings_module:
-        return Failure(
-            reasons.COLLECTSTATIC_SETTINGS_IMPORT,
-            f"collectstatic failed: the settings module '{module}' does not exist.",
-            f"Django was told to use '{module}' as its settings (from the\n"
-            "DJANGO_SETTINGS_MODULE config var, or manage.py), and it cannot be\n"
-            "found:\n\n"
-            f"{shown}\n\n"
-            "To fix it:\n"
-            "1. Check the spelling and case (Heroku's filesystem is case-sensitive),\n"
-            "   and that the file is committed and not in .gitignore.\n"
-            "2. Check the DJANGO_SETTINGS_MODULE config var:\n"
-            "   heroku config:get DJANGO_SETTINGS_MODULE",
-        )
-    if top in app_modules:
-        return Failure(
-            reasons.COLLECTSTATIC_SETTINGS_IMPORT,
-            f"collectstatic failed: the module '{module}' cannot be found.",
-            f"'{top}' is part of your app, but '{module}' is not in the build:\n\n"
-            f"{shown}\n\n"
-            "To fix it:\n"
-            "1. Check that the file is committed and not in .gitignore.\n"
-            "2. Check the spelling and case of the name (Heroku's filesystem is\n"
-            "   case-sensitive) and that each package folder has an __init__.py.",
-        )
-    removed = removed_module(module)
-    if removed is not None:
-        return _removed_module_failure(module, removed, parsed, shown)
-    package = PACKAGE_FOR_MODULE.get(top, top.replace("_", "-"))
-    installed_app = any(frame.path.endswith(("/apps/config.py", "/apps/registry.py")) for frame in parsed.frames)
-    context = (
-        f"'{top}' is in INSTALLED_APPS, but it is not installed"
-        if installed_app
-        else f"Your code imports '{top}', but it is not installed"
-    )
-    fixes = (
-        "To fix it:\n"
-        "1. Add it to requirements.txt and commit it: the package that provides\n"
-        f"   '{top}' is probably `{package}` (the names often differ)."
-    )
-    if installed_app:
-        fixes += (
-            "\n2. If it is only for local development (like debug_toolbar), add it\n"
-            "   to INSTALLED_APPS only when DEBUG is on."
-        )
-    return Failure(
-        reasons.COLLECTSTATIC_SETTINGS_IMPORT,
-        f"collectstatic failed: No module named '{module}'.",
-        f"{context}\n(only the packages in requirements.txt are):\n\n{shown}\n\n{fixes}",
-    )
-
-
-def _removed_module_failure(module: str, removed: RemovedModule, parsed: ParsedTraceback, shown: str) -> Failure:
-    innermost = parsed.frames[-1].path if parsed.frames else ""
-    package = _SITE_PACKAGE.search(innermost)
-    importer = package.group("package") if package else None
-    python = next((match.group("version") for frame in parsed.frames
-                   for match in [_PYTHON_VERSION.search(frame.path)] if match), None)
-    return Failure(
-        reasons.COLLECTSTATIC_SETTINGS_IMPORT,
-        f"collectstatic failed: No module named '{module}' (Python {removed.removed_in} removed it).",
-        f"'{removed.name}' was part of Python's standard library until Python\n"
-        f"{removed.last_python}; this build's Python{' ' + python if python else ''} does not have it, and "
-        f"{importer or 'your code'}\nimports it:\n\n"
-        f"{shown}\n\n"
-        "To fix it:\n" + fixes(removed, importer).rstrip("\n"),
-    )
-
-
-def _cannot_import_failure(name: str, module: str, shown: str) -> Failure:
-    return Failure(
-        reasons.COLLECTSTATIC_SETTINGS_IMPORT,
-        f"collectstatic failed: cannot import name '{name}' from '{module}'.",
-        f"'{module}' is installed, but has no '{name}':\n\n"
-        f"{shown}\n\n"
-        "This usually means a different version is installed here than on\n"
-        "your computer. To fix it:\n"
-        "1. Pin the versions you use locally in requirements.txt\n"
-        "   (`pip freeze` shows them), then push again.\n"
-        "2. Or update your code for the version that is installed.",
-    )
-
-
-def _system_library_failure(library: MissingLibrary, shown: str) -> Failure:
-    # No "skip collectstatic": the release phase and every dyno would meet the same error.
-    return Failure(
-        reasons.COLLECTSTATIC_SYSTEM_LIBRARY,
-        f"collectstatic failed: {library.library} is not in the stack image.",
-        "Loading the project needs a system library that Heroku's stack image\n"
-        "does not have:\n\n"
-        f"{shown}\n\n"
-        "To fix it:\n" + library.steps.rstrip("\n"),
     )
 
 

@@ -7,16 +7,14 @@ longer has; else where to look (the file and line). Pure over the Django process
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping, Optional
 
 from buildpack import reasons
+from buildpack.django.import_failures import NO_MODULE
 from buildpack.django.system_libraries import missing_library
 from buildpack.errors import Finding
 from buildpack.python.removed_modules import fixes as removed_fixes
 from buildpack.python.removed_modules import removed_module
-
-_NO_MODULE = re.compile(r"^No module named '(?P<module>[\w.]+)'")
 
 
 def startup_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
@@ -63,7 +61,7 @@ def _failing_finding(reason: str, title: str, stage: str, error: Mapping[str, An
     if where:
         fixes += f"2. Fix {where}."
     library = missing_library(message)
-    named = _NO_MODULE.match(message)
+    named = NO_MODULE.match(message)
     removed = removed_module(named.group("module")) if named else None
     if library is not None:
         hint = f"It needs {library.library}, which Heroku's stack image does not have.\n\n"
