@@ -196,5 +196,6 @@ PROCFILE_LATER_BUILDPACK = _reason("procfile::later-buildpack", "a line runs a p
 PROCFILE_WRITTEN_LATER = _reason("procfile::written-later", "a line runs a bin/ file a later step writes")
 PROCFILE_NOT_EXECUTABLE = _reason("procfile::not-executable", "a line runs a script without its execute bit")
 PROCFILE_MISSING_SCRIPT = _reason("procfile::missing-script", "a line runs a Python script that is not in the app")
+PROCFILE_WEB_PORT = _reason("procfile::web-port", "the web line listens on localhost or a fixed port, not $PORT")
 PROCFILE_MISNAMED = _reason("procfile::misnamed", "no Procfile, but a file named like one (procfile, Procfile.txt)")
 PROCFILE_MISSING_APPLICATION = _reason("procfile::missing-application", "a line names a WSGI/ASGI app that does not exist")

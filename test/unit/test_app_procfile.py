@@ -19,7 +19,7 @@ def module_source(module, dirs):
 
 
 LOOKUP = slug_lookup.Lookup(
-    command_exists=lambda name: name in {"gunicorn", "uvicorn", "python", "bash", "celery", "newrelic-admin"},
+    command_exists=lambda name: name in {"gunicorn", "uvicorn", "daphne", "python", "bash", "celery", "newrelic-admin"},
     path_exists=lambda path: path in {"bin/start-web", "scripts/run.sh", "manage.py", "backend/manage.py"},
     module_source=module_source,
     installed_commands=("gunicorn", "uvicorn", "django-admin", "celery", "newrelic-admin"),
@@ -54,6 +54,12 @@ def slugs(text):
     "web: $START_COMMAND\n",
     "web: gunicorn mysite.wsgi --log-file -\n",
     "web: bash -c 'unbalanced\n",  # cannot be parsed: no guess
+    "web: gunicorn mysite.wsgi -c gunicorn.conf.py\n",  # its config file may bind: no guess
+    "web: gunicorn mysite.wsgi --bind unix:/tmp/nginx.socket\n",  # the nginx buildpack listens on $PORT
+    'web: gunicorn mysite.wsgi -b "0.0.0.0:${PORT:-8000}"\n',
+    "web: python manage.py runserver 0.0.0.0:$PORT\n",
+    "web: uvicorn mysite.asgi:application --host=0.0.0.0 --port=$PORT\n",
+    "worker: gunicorn mysite.wsgi --bind 127.0.0.1:9000\n",  # only web gets requests
 ])
 def test_good_lines_raise_nothing(text):
     assert slugs(text) == []
@@ -86,6 +92,26 @@ def test_good_lines_raise_nothing(text):
 ])
 def test_each_mistake_is_found(text, expected):
     assert slugs(text) == expected
+
+
+@pytest.mark.parametrize("text, listens_on, fix", [
+    ("web: gunicorn mysite.wsgi --bind 0.0.0.0:8000\n", "0.0.0.0:8000", "--bind 0.0.0.0:$PORT"),
+    ("web: gunicorn mysite.wsgi --bind=127.0.0.1:$PORT\n", "127.0.0.1:$PORT", "--bind 0.0.0.0:$PORT"),
+    ("web: python -m gunicorn mysite.wsgi -b localhost:$PORT\n", "localhost:$PORT", "--bind 0.0.0.0:$PORT"),
+    ("web: uvicorn mysite.asgi:application\n", "127.0.0.1:8000 (uvicorn's default)",
+     "--host 0.0.0.0 --port $PORT"),
+    ("web: uvicorn mysite.asgi:application --port $PORT\n", "127.0.0.1:$PORT (uvicorn's default)",
+     "--host 0.0.0.0 --port $PORT"),
+    ("web: python manage.py runserver\n", "127.0.0.1:8000 (runserver's default)", "runserver 0.0.0.0:$PORT"),
+    ("web: python manage.py runserver 8000\n", "127.0.0.1:8000", "runserver 0.0.0.0:$PORT"),
+    ("web: daphne mysite.asgi:application -p $PORT\n", "127.0.0.1:$PORT (daphne's default)",
+     "--bind 0.0.0.0 --port $PORT"),
+])
+def test_a_web_line_that_does_not_listen_on_port_is_found(text, listens_on, fix):
+    (finding,) = procfile.check(text, LOOKUP)
+    assert finding.reason == "procfile::web-port"
+    assert finding.title == f"Procfile line 1: the web process listens on {listens_on}, not on $PORT."
+    assert f"To fix it: write `{fix}` in the line instead." in finding.body and "R10" in finding.body
 
 
 def test_a_misspelled_program_is_matched_to_the_installed_one():

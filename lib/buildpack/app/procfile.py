@@ -24,6 +24,7 @@ from buildpack import output, reasons
 from buildpack.app import wsgi_target
 from buildpack.app.shell_command import SHELL_WORDS, Invocation, invocations, join_path
 from buildpack.app.slug_lookup import Lookup, filesystem_lookup
+from buildpack.app.web_binding import wrong_place
 from buildpack.errors import DOCS_PROCFILE, Finding
 from buildpack.source import misnamed_files, node_assets
 from buildpack.source.app_files import refuse_link_outside
@@ -386,11 +387,29 @@ def check(text: str, lookup: Lookup) -> List[Finding]:
             findings.append(typo)
         for invocation in invocations(command) or []:
             problem = (check_program(number, line, invocation, lookup) or check_script(number, line, invocation, lookup)
-                       or check_target(number, line, invocation, lookup))
+                       or check_target(number, line, invocation, lookup)
+                       or (check_web_port(number, line, invocation) if name == "web" else None))
             if problem is not None:
                 findings.append(problem)
                 break
     return findings
+
+
+def check_web_port(number: int, line: str, invocation: Invocation) -> Optional[Finding]:
+    """The web process must listen on 0.0.0.0:$PORT, or the router never reaches it."""
+    wrong = wrong_place(invocation)
+    if wrong is None:
+        return None
+    return Finding(
+        reasons.PROCFILE_WEB_PORT,
+        f"Procfile line {number}: the web process listens on {wrong.listens_on}, not on $PORT.",
+        _block(number, line)
+        + "Heroku's router sends requests to the port in $PORT (another one at\n"
+        "each dyno start), on any interface. A web process listening elsewhere\n"
+        "is never reached, and Heroku stops it after 60 seconds (R10, boot\n"
+        "timeout).\n\n"
+        f"To fix it: write `{wrong.fix}` in the line instead.",
+    )
 
 
 def shown_findings(findings: List[Finding]) -> Tuple[List[Finding], int]:
