@@ -149,24 +149,6 @@ def test_an_invalid_line_names_where_it_is(sample, title, body):
     assert body in failure.body
 
 
-@pytest.mark.parametrize("sample", ["uv_mysqlclient_no_pkg_config", "pip_mysqlclient_no_library",
-                                    "pip_mysqlclient_mysql_config"])
-def test_mysqlclient_without_its_library_suggests_pymysql_or_apt(sample):
-    failure = failures.classify(recorded(sample), "3.11.7", {})
-    assert failure is not None
-    assert failure.reason == "dependencies::mysql-client-library"
-    assert failure.title == "mysqlclient needs the MySQL client library to build."
-    assert "pymysql.install_as_MySQLdb()" in failure.body and "libmysqlclient-dev" in failure.body
-
-
-@pytest.mark.parametrize("installer", ["pip", "uv"])
-def test_psycopg2_without_pg_config_suggests_the_binary_package(installer):
-    failure = failures.classify(recorded(f"{installer}_psycopg2_pg_config"), "3.11.7", {})
-    assert failure is not None
-    assert failure.reason == "dependencies::pg-config"
-    assert "psycopg2-binary or psycopg[binary]" in failure.body
-
-
 @pytest.mark.parametrize("sample, host, why", [
     ("pip_git_unreachable", "127.0.0.1", "git could not connect: Failed to connect to 127.0.0.1 port 9 after 0 ms.\n"),
     ("uv_git_unreachable", "127.0.0.1", "git could not connect: Failed to connect to 127.0.0.1 port 9 after 0 ms.\n"),

@@ -7,7 +7,8 @@ matching distribution" when it cannot reach the index at all), so they come
 first; only a requirements file the installer cannot read (it stops before any
 index) and a git host out of reach (whose "Connection refused" is not the
 index's) go before the network. Each case gives a title, the explanation with
-the fix, and a reason slug.
+the fix, and a reason slug. What keeps a package from being built here (a C
+library the build lacks) is decided in build_failures.py.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Mapping, Optional
 from urllib.parse import urlsplit
 
 from buildpack import fetch, reasons
+from buildpack.dependencies import build_failures
 from buildpack.errors import DependenciesError, Failure
 
 PYPI = "https://pypi.org/simple"
@@ -86,9 +88,6 @@ _PIP_INVALID = re.compile(r"Invalid requirement: '(?P<req>[^']+)' \(from line (?
                           r"(?:\nHint: (?P<why>[^\n]+))?")
 _UV_INVALID = re.compile(r"Could(?:n't| not) parse requirement in `(?P<file>[^`]+)`[^\n]*\n"
                          r"\s*cause: (?P<why>[^\n]+)\n\s*(?P<req>[^\n]+)")
-# mysqlclient 2.2+ asks pkg-config ("Can not find valid pkg-config name."), older releases
-# mysql_config ("OSError: mysql_config not found"): either way the build has no client library.
-_MYSQL_LIBRARY = re.compile(r"Can not find valid pkg-config name|mysql_config not found")
 # git's own words, through pip or uv, when a git+ requirement's host is out of reach (before
 # _NETWORK, which would blame the package index): "fatal: unable to access 'https://host/x.git/':
 # Could not resolve host: host" or "Failed to connect to host port 443 ...: Couldn't connect to
@@ -316,34 +315,6 @@ def _git_unreachable(text: str) -> Optional[Failure]:
     )
 
 
-def _missing_build_library(text: str) -> Optional[Failure]:
-    """A package built from source whose C library (and its config tool) the build lacks."""
-    if "pg_config executable not found" in text:
-        return Failure(
-            reasons.DEPENDENCIES_PG_CONFIG,
-            "psycopg2 needs PostgreSQL's pg_config to build.",
-            "psycopg2 (built from source) needs PostgreSQL's pg_config.\n\n"
-            "To fix it:\n1. Use psycopg2-binary or psycopg[binary] instead, or\n"
-            "2. Add a buildpack that provides libpq-dev before this one.",
-        )
-    if _MYSQL_LIBRARY.search(text):
-        return Failure(
-            reasons.DEPENDENCIES_MYSQL_CLIENT_LIBRARY,
-            "mysqlclient needs the MySQL client library to build.",
-            "mysqlclient is built from source (it has no wheels for Linux), and\n"
-            "neither pkg-config nor mysql_config finds a MySQL or MariaDB client\n"
-            "library in this build.\n\n"
-            "To fix it:\n"
-            "1. Use PyMySQL (pure Python) instead: replace mysqlclient with\n"
-            "   PyMySQL in the requirements, and in settings.py add\n"
-            "       import pymysql\n"
-            "       pymysql.install_as_MySQLdb()\n"
-            "2. Or add the Heroku Apt buildpack before this one, with an Aptfile\n"
-            "   listing libmysqlclient-dev and pkg-config.",
-        )
-    return None
-
-
 def _hash_mismatch(text: str) -> Optional[Failure]:
     """A downloaded file whose sha256 is not the --hash the requirements give it."""
     uv = _UV_HASH.search(text)
@@ -405,9 +376,9 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
     tampered = _hash_mismatch(text)
     if tampered:
         return tampered
-    library = _missing_build_library(text)
-    if library:
-        return library
+    unbuilt = build_failures.classify(text)
+    if unbuilt:
+        return unbuilt
     missing = _not_found(text, index_names(settings))
     if missing:
         return missing
