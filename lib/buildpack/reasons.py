@@ -133,6 +133,8 @@ DEPENDENCIES_HASH_MISMATCH = _reason("dependencies::hash-mismatch", "a downloade
 DEPENDENCIES_PG_CONFIG = _reason("dependencies::pg-config", "psycopg2 from source needs pg_config")
 DEPENDENCIES_MYSQL_CLIENT_LIBRARY = _reason("dependencies::mysql-client-library",
                                             "mysqlclient from source finds no MySQL client library")
+DEPENDENCIES_OTHER_PLATFORM = _reason("dependencies::other-platform",
+                                      "a package has wheels only for another platform (Windows) and no source")
 DEPENDENCIES_MISSING_INCLUDE = _reason("dependencies::missing-include", "a requirements -r/-c file does not exist")
 DEPENDENCIES_LOCAL_MISSING = _reason("dependencies::local-missing", "a requirements line installs a path that does not exist")
 DEPENDENCIES_REQUIREMENTS_INVALID = _reason("dependencies::requirements-invalid",

@@ -34,3 +34,63 @@ def test_psycopg2_without_pg_config_suggests_the_binary_package(installer):
     assert failure is not None
     assert failure.reason == "dependencies::pg-config"
     assert "psycopg2-binary or psycopg[binary]" in failure.body
+
+
+# uv 0.12.24 and pip 26.3 on Python 3.12, recorded; only the venv, cache and Python paths renamed.
+@pytest.mark.parametrize("sample, line", [
+    ("uv_platform_pywin32", "pywin32==306"),
+    ("pip_platform_pywin32", "pywin32==306"),
+    # pypiwin32 is a wheel for any platform that requires pywin32: the line to change is its own.
+    ("uv_platform_pypiwin32", "pypiwin32==223"),
+    ("pip_platform_pypiwin32", "pypiwin32==223"),
+])
+def test_a_windows_only_package_is_named_with_the_marker_that_keeps_it_for_windows(sample, line):
+    failure = failures.classify(recorded(sample), "3.12.1", {})
+    assert failure is not None
+    assert failure.reason == "dependencies::other-platform"
+    assert failure.title == "pywin32 has no wheels for Linux (it is for Windows)."
+    assert "pywin32 has wheels only for win32, win_amd64, win_arm64\n" in failure.body
+    assert f"1. Remove {line} from the requirements" in failure.body
+    assert f'       {line}; sys_platform == "win32"\n' in failure.body
+    assert ("requires it" in failure.body) == line.startswith("pypiwin32")
+
+
+def test_pip_names_no_platform_for_a_package_it_does_not_know_to_be_windows_only():
+    # The same words as a misspelt name: that is still "isn't on the package index".
+    failure = failures.classify(recorded("pip_not_found"), "3.12.1", {})
+    assert failure is not None and failure.reason == "dependencies::package-not-found"
+
+
+def test_windows_curses_from_pip_is_windows_only_too():
+    text = ("ERROR: Could not find a version that satisfies the requirement windows-curses==2.4.1 (from versions: none)\n"
+            "ERROR: No matching distribution found for windows-curses==2.4.1\n")
+    failure = failures.classify(text, "3.12.1", {})
+    assert failure is not None
+    assert failure.title == "windows-curses has no wheels for Linux (it is for Windows)."
+    assert "wheels only for win32, win_amd64\n" in failure.body
+
+
+def test_a_pip_requirement_from_the_file_is_the_line_to_change():
+    text = ("ERROR: Could not find a version that satisfies the requirement pywin32==306 "
+            "(from -r requirements.txt (line 3)) (from versions: none)\n")
+    failure = failures.classify(text, "3.12.1", {})
+    assert failure is not None
+    assert '       pywin32==306; sys_platform == "win32"\n' in failure.body and "requires it" not in failure.body
+
+
+def test_a_macos_only_package_gets_the_darwin_marker():
+    text = ("  cause: Because pyobjc-core==10.3 has no wheels with a matching platform tag (e.g., `manylinux_2_36_x86_64`)"
+            " and you require pyobjc-core==10.3, we can conclude that your requirements are unsatisfiable.\n\n"
+            "hint: Wheels are available for `pyobjc-core` (v10.3) on the following platforms: `macosx_10_9_universal2`\n")
+    failure = failures.classify(text, "3.12.1", {})
+    assert failure is not None
+    assert failure.title == "pyobjc-core has no wheels for Linux (it is for macOS)."
+    assert '       pyobjc-core==10.3; sys_platform == "darwin"\n' in failure.body
+
+
+def test_linux_wheels_for_another_cpu_are_not_called_another_platform():
+    text = ("  cause: Because fastlib==1.0 has no wheels with a matching platform tag (e.g., `manylinux_2_36_x86_64`)"
+            " and you require fastlib==1.0, we can conclude that your requirements are unsatisfiable.\n\n"
+            "hint: Wheels are available for `fastlib` (v1.0) on the following platforms: `manylinux_2_39_aarch64`\n")
+    failure = failures.classify(f"error: No solution found when resolving dependencies\n{text}", "3.12.1", {})
+    assert failure is not None and failure.reason == "dependencies::conflict"
