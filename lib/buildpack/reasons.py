@@ -135,6 +135,10 @@ DEPENDENCIES_MYSQL_CLIENT_LIBRARY = _reason("dependencies::mysql-client-library"
                                             "mysqlclient from source finds no MySQL client library")
 DEPENDENCIES_OTHER_PLATFORM = _reason("dependencies::other-platform",
                                       "a package has wheels only for another platform (Windows) and no source")
+DEPENDENCIES_BUILD_FAILED = _reason("dependencies::build-failed",
+                                    "a package with no wheel for the app's Python failed to build from source")
+DEPENDENCIES_BACKPORT_NOT_NEEDED = _reason("dependencies::backport-not-needed",
+                                           "a backport of a module the app's Python has failed to build")
 DEPENDENCIES_MISSING_INCLUDE = _reason("dependencies::missing-include", "a requirements -r/-c file does not exist")
 DEPENDENCIES_LOCAL_MISSING = _reason("dependencies::local-missing", "a requirements line installs a path that does not exist")
 DEPENDENCIES_REQUIREMENTS_INVALID = _reason("dependencies::requirements-invalid",

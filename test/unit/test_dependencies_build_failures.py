@@ -30,6 +30,7 @@ def test_mysqlclient_without_its_library_suggests_pymysql_or_apt(sample):
 
 @pytest.mark.parametrize("installer", ["pip", "uv"])
 def test_psycopg2_without_pg_config_suggests_the_binary_package(installer):
+    # Its build failed too: the library it lacks is the more useful of the two.
     failure = failures.classify(recorded(f"{installer}_psycopg2_pg_config"), "3.11.7", {})
     assert failure is not None
     assert failure.reason == "dependencies::pg-config"
@@ -94,3 +95,53 @@ def test_linux_wheels_for_another_cpu_are_not_called_another_platform():
             "hint: Wheels are available for `fastlib` (v1.0) on the following platforms: `manylinux_2_39_aarch64`\n")
     failure = failures.classify(f"error: No solution found when resolving dependencies\n{text}", "3.12.1", {})
     assert failure is not None and failure.reason == "dependencies::conflict"
+
+
+# backports.zoneinfo 0.2.1 has wheels up to Python 3.8; built on 3.12 its C code fails to compile.
+@pytest.mark.parametrize("installer", ["pip", "uv"])
+def test_a_backport_the_apps_python_does_not_need_says_to_remove_it(installer):
+    failure = failures.classify(recorded(f"{installer}_build_backports_zoneinfo"), "3.12.1", {})
+    assert failure is not None
+    assert failure.reason == "dependencies::backport-not-needed"
+    assert failure.title == "backports.zoneinfo 0.2.1 could not be built from source."
+    assert "backports.zoneinfo 0.2.1 has no wheel for Python 3.12 on Linux,\n" in failure.body
+    assert "zoneinfo module, which Python 3.9 and later have: on Python 3.12\n" in failure.body
+    assert '       backports.zoneinfo==0.2.1; python_version < "3.9"\n' in failure.body
+
+
+@pytest.mark.parametrize("sample, name, python, title", [
+    # On the Python it backports to, the same failure is only a failed build.
+    ("pip_build_backports_zoneinfo", "backports.zoneinfo", "3.8.18", "backports.zoneinfo 0.2.1"),
+    ("uv_build_backports_zoneinfo", "backports-zoneinfo", "3.8.18", "backports-zoneinfo 0.2.1"),
+    # typed-ast 1.5.5, its last release, has wheels up to Python 3.11 and does not compile on 3.13.
+    ("uv_build_typed_ast", "typed-ast", "3.13.0", "typed-ast 1.5.5"),
+])
+def test_a_failed_build_from_source_names_the_release_and_the_ways_around_it(sample, name, python, title):
+    failure = failures.classify(recorded(sample), python, {})
+    assert failure is not None
+    assert failure.reason == "dependencies::build-failed"
+    assert failure.title == f"{title} could not be built from source."
+    minor = python.rsplit(".", 1)[0]
+    assert f"{title} has no wheel for Python {minor} on Linux,\n" in failure.body
+    assert f"1. Pin a newer release of {name} that has\n   wheels for Python {minor}" in failure.body
+    assert f"2. Use a Python version that {title} supports" in failure.body
+
+
+def test_pip_names_a_package_whose_metadata_would_not_build_and_its_cached_version():
+    text = ("Collecting pywinpty==2.0.13 (from -r requirements.txt (line 1))\n"
+            "  Using cached pywinpty-2.0.13.tar.gz (28 kB)\n"
+            "  Preparing metadata (pyproject.toml): finished with status 'error'\n"
+            "error: metadata-generation-failed\n\n"
+            "× Encountered error while generating package metadata.\n"
+            "╰─> pywinpty\n")
+    failure = failures.classify(text, "3.12.1", {})
+    assert failure is not None
+    assert (failure.reason, failure.title) == ("dependencies::build-failed", "pywinpty 2.0.13 could not be built from source.")
+
+
+def test_a_uv_build_that_never_ran_is_not_called_a_failed_build():
+    # A build requirement not found, a pyproject.toml uv cannot read: no build backend was called.
+    text = ("error: Failed to download and build `pywinpty==2.0.13`\n"
+            "  cause: Failed to parse: pyproject.toml\n")
+    assert failures.classify(text, "3.12.1", {}) is None
+

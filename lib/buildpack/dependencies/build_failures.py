@@ -9,12 +9,15 @@ client library), whose name the package's own build prints; then a package with
 wheels only for another platform (pywin32, from `pip freeze` on Windows), which
 uv names with the platforms it has, and pip only as "from versions: none": for
 pip it is recognised for a few distributions known to be Windows-only, never
-guessed for another name (a misspelt one says the same).
+guessed for another name (a misspelt one says the same); last, any other
+package from an index that had no wheel for this Python and failed to build
+from source, with the fixes that avoid building it, and for a backport of a
+standard-library module the app's Python already has, that it is not needed.
 """
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from buildpack import reasons
 from buildpack.errors import Failure
@@ -44,6 +47,29 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _WINDOWS_ONLY = {
     "pywin32": ["win32", "win_amd64", "win_arm64"],
     "windows-curses": ["win32", "win_amd64"],
+}
+
+# A build from source that ran and failed. uv: "error: Failed to build `backports-zoneinfo==0.2.1`"
+# (the name normalised) then "cause: Call to `setuptools.build_meta.build_wheel` failed (exit
+# status: 1)"; a build that never ran (a bad pyproject.toml, a build requirement not found) has no
+# such call. pip 26: "ERROR: Failed building wheel for backports.zoneinfo" (then "Failed to build
+# installable wheels for some pyproject.toml based projects"), or, when even the metadata would
+# not build, "Encountered error while generating package metadata." and "╰─> pywinpty".
+_UV_BUILD_FAILED = re.compile(r"Failed to (?:download and )?build `(?P<name>[^`\s=@]+)==(?P<version>[^`\s]+)`")
+_UV_BACKEND_CALL = re.compile(r"cause: Call to `[^`]+` failed")
+_PIP_BUILD_FAILED = re.compile(r"Failed building wheel for (?P<wheel>\S+)"
+                               r"|Encountered error while generating package metadata\.\n╰─> (?P<metadata>\S+)")
+# pip names the version only in the file it fetched: "Downloading backports.zoneinfo-0.2.1.tar.gz"
+# ("Using cached ..." from its cache), the name as the sdist spells it.
+_PIP_SDIST = re.compile(r"(?:Downloading|Using cached) (?:\S*/)?(?P<name>[^\s/]+)-(?P<version>[^-\s/]+)"
+                        r"\.(?:tar\.gz|zip|tar\.bz2)\b")
+# Backports of a standard-library module: normalised name -> (the name as published, the module,
+# the first Python that has it). backports.zoneinfo 0.2.1, its last release, has wheels up to
+# Python 3.8 and its C code no longer compiles on 3.12 and 3.13 (tried). Other common backports
+# build or are pure Python (backports-datetime-fromisoformat, backports.lzma on 3.12 and 3.13);
+# typed-ast fails on 3.13 but also parses Python 2, which the standard library does not.
+_BACKPORTS: Dict[str, Tuple[str, str, Tuple[int, int]]] = {
+    "backports-zoneinfo": ("backports.zoneinfo", "zoneinfo", (3, 9)),
 }
 
 
@@ -157,6 +183,74 @@ def _systems(platforms: Sequence[str]) -> List[str]:
     return systems
 
 
-def classify(text: str) -> Optional[Failure]:
+def _build_failed(text: str, python_version: str) -> Optional[Failure]:
+    """A package from an index with no wheel for this Python, whose build from source failed."""
+    uv = _UV_BUILD_FAILED.search(text)
+    if uv and _UV_BACKEND_CALL.search(text, uv.end()):
+        name, version = uv.group("name"), uv.group("version")
+    else:
+        pip = _PIP_BUILD_FAILED.search(text)
+        if not pip:
+            return None
+        name = pip.group("wheel") or pip.group("metadata")
+        version = _pip_version(text, name)
+    minor = ".".join(python_version.split(".")[:2])
+    backport = _BACKPORTS.get(_normalized(name))
+    if backport and _at_least(python_version, backport[2]):
+        return _backport_not_needed(backport, version, minor)
+    what = f"{name} {version}" if version else name
+    return Failure(
+        reasons.DEPENDENCIES_BUILD_FAILED,
+        f"{what} could not be built from source.",
+        f"{what} has no wheel for Python {minor} on Linux,\n"
+        "so the installer built it from its source, and that failed\n"
+        "(its output is above).\n\n"
+        "To fix it:\n"
+        f"1. Pin a newer release of {name} that has\n"
+        f"   wheels for Python {minor} (pypi.org lists each release's files), or\n"
+        f"2. Use a Python version that {what} supports:\n"
+        "   set it in .python-version, commit, and deploy again.",
+    )
+
+
+def _pip_version(text: str, name: str) -> Optional[str]:
+    """The version of the sdist pip fetched for `name`, if its output shows it."""
+    for match in _PIP_SDIST.finditer(text):
+        if _normalized(match.group("name")) == _normalized(name):
+            return match.group("version")
+    return None
+
+
+def _at_least(python_version: str, minimum: Tuple[int, int]) -> bool:
+    """Whether "3.12.1" is `minimum` (3, 9) or later; an unreadable version is not."""
+    try:
+        return tuple(int(part) for part in python_version.split(".")[:2]) >= minimum
+    except ValueError:
+        return False
+
+
+def _backport_not_needed(backport: Tuple[str, str, Tuple[int, int]], version: Optional[str], minor: str) -> Failure:
+    """A backport that failed to build, of a module the app's Python has: the fix is not to install it."""
+    name, module, since = backport[0], backport[1], ".".join(map(str, backport[2]))
+    what = f"{name} {version}" if version else name
+    line = f"{name}=={version}" if version else name
+    return Failure(
+        reasons.DEPENDENCIES_BACKPORT_NOT_NEEDED,
+        f"{what} could not be built from source.",
+        f"{what} has no wheel for Python {minor} on Linux,\n"
+        "so the installer built it from its source, and that failed\n"
+        "(its output is above). It is a backport of the standard library's\n"
+        f"{module} module, which Python {since} and later have: on Python {minor}\n"
+        "the app does not need it.\n\n"
+        "To fix it:\n"
+        f"1. Remove {line} from the requirements or, if the\n"
+        "   app also runs on older Pythons, keep it for them only:\n"
+        f'       {line}; python_version < "{since}"\n'
+        f"2. Where the app's code imports {name}, import {module}.\n"
+        "3. Commit and deploy again.",
+    )
+
+
+def classify(text: str, python_version: str) -> Optional[Failure]:
     """What kept a package from being built or installed here, or None if the output shows no such cause."""
-    return _missing_build_library(text) or _other_platform(text)
+    return _missing_build_library(text) or _other_platform(text) or _build_failed(text, python_version)

@@ -7,8 +7,9 @@ matching distribution" when it cannot reach the index at all), so they come
 first; only a requirements file the installer cannot read (it stops before any
 index) and a git host out of reach (whose "Connection refused" is not the
 index's) go before the network. Each case gives a title, the explanation with
-the fix, and a reason slug. What keeps a package from being built here (a C
-library the build lacks) is decided in build_failures.py.
+the fix, and a reason slug. What keeps a package from being built or installed
+here (a C library the build lacks, wheels only for Windows, a build from source
+that failed) is decided in build_failures.py.
 """
 from __future__ import annotations
 
@@ -376,7 +377,7 @@ def classify(text: str, python_version: str, settings: Mapping[str, str]) -> Opt
     tampered = _hash_mismatch(text)
     if tampered:
         return tampered
-    unbuilt = build_failures.classify(text)
+    unbuilt = build_failures.classify(text, python_version)
     if unbuilt:
         return unbuilt
     missing = _not_found(text, index_names(settings))
