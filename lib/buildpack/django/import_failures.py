@@ -156,7 +156,8 @@ def _module_failure(
 def _removed_module_failure(module: str, removed: RemovedModule, parsed: ParsedTraceback, shown: str) -> Failure:
     innermost = parsed.frames[-1].path if parsed.frames else ""
     package = _SITE_PACKAGE.search(innermost)
-    importer = package.group("package") if package else None
+    # Named as the requirements name it: the top-level module PIL is the distribution Pillow.
+    importer = PACKAGE_FOR_MODULE.get(package.group("package"), package.group("package")) if package else None
     python = next((match.group("version") for frame in parsed.frames
                    for match in [_PYTHON_VERSION.search(frame.path)] if match), None)
     return Failure(
