@@ -151,6 +151,7 @@ COLLECTSTATIC_FAILED = _collectstatic_kind("failed", "collectstatic failed for a
 COLLECTSTATIC_SETTINGS_UNCONFIGURED = _collectstatic_kind("settings-unconfigured", "no settings module was chosen")
 COLLECTSTATIC_ENV_VAR_MISSING = _collectstatic_kind("env-var-missing", "the settings read a variable the build lacks")
 COLLECTSTATIC_STATIC_ROOT_UNSET = _collectstatic_kind("static-root-unset", "the settings have no STATIC_ROOT")
+COLLECTSTATIC_STATIC_URL_UNSET = _collectstatic_kind("static-url-unset", "the settings have no STATIC_URL")
 COLLECTSTATIC_MANIFEST_MISSING_FILE = _collectstatic_kind("manifest-missing-file",
                                                           "a file the manifest storage must hash is missing")
 COLLECTSTATIC_MANIFEST_MISSING_ENTRY = _collectstatic_kind("manifest-missing-entry", "the manifest has no entry for a file")

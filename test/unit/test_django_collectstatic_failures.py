@@ -45,6 +45,8 @@ def classify(name, **kwargs):
          ['EnvNotSetError: Environment variable "SECRET_KEY" not set']),
         ("py311_nostaticroot", "static-root-unset", "collectstatic failed: STATIC_ROOT is not set.",
          ['STATIC_ROOT = BASE_DIR / "staticfiles"', "(site_config.settings)", "WhiteNoiseMiddleware"]),
+        ("py311_nostaticurl", "static-url-unset", "collectstatic failed: STATIC_URL is not set.",
+         ['STATIC_URL = "static/"', "(site_config.settings)", "required STATIC_URL setting"]),
         ("py311_manifest", "manifest-missing-file",
          "collectstatic failed: css/site.css refers to img/missing.png, which does not exist.",
          ["(ManifestStaticFilesStorage)", "Correct the reference in 'css/site.css'", "CompressedStaticFilesStorage"]),

@@ -45,6 +45,7 @@ _CHECK_FIXES = {
 _NO_SETTINGS = "No Django settings specified."
 _STATIC_ROOT_UNSET = "without having set the STATIC_ROOT setting"
 _STATIC_ROOT_UNSET_OLD = "without having set the required STATIC_ROOT setting"
+_STATIC_URL_UNSET = "without having set the required STATIC_URL setting"
 _MANIFEST_MISSING = re.compile(r"The file '(?P<file>[^']+)' could not be found with <(?P<storage>[\w.]+)")
 _MANIFEST_ENTRY = re.compile(r"Missing staticfiles manifest entry for '(?P<file>[^']+)'")
 _POST_PROCESSING = re.compile(r"^Post-processing '(?P<file>[^']+)' failed!")
@@ -116,6 +117,8 @@ def classify(
         text = "\n".join(parsed.exception)
         if _STATIC_ROOT_UNSET in text or _STATIC_ROOT_UNSET_OLD in text:
             return _static_root_failure(shown, settings_module)
+        if _STATIC_URL_UNSET in text:
+            return _static_url_failure(shown, settings_module)
         manifest = _MANIFEST_MISSING.search(text)
         if manifest:
             return _manifest_failure(manifest.group("file"), manifest.group("storage"), _referrer(lines), shown)
@@ -258,6 +261,19 @@ def _static_root_failure(shown: str, settings_module: Optional[str]) -> Failure:
         '   "whitenoise.middleware.WhiteNoiseMiddleware" to MIDDLEWARE, right\n'
         "   after SecurityMiddleware.\n"
         f"3. If the app has no static files: {SKIP_HINT.split(': ', 1)[1]}",
+    )
+
+
+def _static_url_failure(shown: str, settings_module: Optional[str]) -> Failure:
+    where = f" ({settings_module})" if settings_module else ""
+    return Failure(
+        reasons.COLLECTSTATIC_STATIC_URL_UNSET,
+        "collectstatic failed: STATIC_URL is not set.",
+        "django.contrib.staticfiles is installed, but the settings" + where + "\n"
+        "do not say at which URL the static files are served:\n\n"
+        f"{shown}\n\n"
+        "To fix it: add this line to your settings (beside STATIC_ROOT):\n"
+        '       STATIC_URL = "static/"',
     )
 
 
