@@ -124,6 +124,9 @@ REQUIREMENTS = [
     Case("req-pipfile-lock-garbage", {"requirements.txt": None, "Pipfile.lock": "{not json", "Pipfile": "[["}),
     Case("req-uv-lock-garbage", {"requirements.txt": None, "uv.lock": "\x00garbage", "pyproject.toml": "[project"}),
     Case("req-huge-line", {"requirements.txt": "Django==5.2.8 ; " + "x" * 2_000_000 + "\n"}),
+    # Saved on macOS or Windows, which do not tell capitals apart: never an empty install.
+    Case("req-capitalised", {"requirements.txt": None, "Requirements.txt": "Django==5.2.8\ngunicorn==23.0.0\n"},
+         expect="error", phrases=("git mv Requirements.txt requirements.txt",), warm=False),
 ]
 
 PROCFILE = [
@@ -135,6 +138,10 @@ PROCFILE = [
     Case("procfile-empty", {"Procfile": ""}, expect="ok"),
     Case("procfile-200k-lines", {"Procfile": "".join(f"worker{n}: python -c pass\n" for n in range(200_000))}),
     Case("procfile-utf16", {"Procfile": "web: gunicorn site_app.wsgi\n".encode("utf-16")}),
+    Case("procfile-lowercase", {"procfile": "web: gunicorn site_app.wsgi\n"}, expect="ok",
+         phrases=("procfile is not read: the name is Procfile.",)),
+    Case("procfile-fixed-port", {"Procfile": "web: gunicorn site_app.wsgi --bind 0.0.0.0:8000\n"}, expect="ok",
+         phrases=("the web process listens on 0.0.0.0:8000, not on $PORT.",)),
 ]
 
 DJANGO = [
@@ -144,6 +151,8 @@ DJANGO = [
     Case("settings-missing-env", settings_with("import os\nDATABASE_URL = os.environ['DATABASE_URL']"),
          expect="error", phrases=("DATABASE_URL",)),
     Case("settings-1mb-print", settings_with("print('x' * 1_000_000)")),
+    Case("settings-no-static-url", settings_with("del STATIC_URL"), expect="error",
+         phrases=("collectstatic failed: STATIC_URL is not set.",)),
     Case("settings-sys-exit-3", settings_with("import sys\nsys.exit(3)"), expect="error"),
     Case("manage-directory", {"manage.py": Directory(1)}),
     Case("manage-binary", {"manage.py": b"\x00\x01\x02\xff" * 64}),
