@@ -246,11 +246,10 @@ def _missing_env_var_failure(name: str, shown: str, withheld: bool) -> Failure:
 
 
 def _static_root_failure(shown: str, settings_module: Optional[str]) -> Failure:
-    where = f" ({settings_module})" if settings_module else ""
     return Failure(
         reasons.COLLECTSTATIC_STATIC_ROOT_UNSET,
         "collectstatic failed: STATIC_ROOT is not set.",
-        "django.contrib.staticfiles is installed, but the settings" + where + "\n"
+        "django.contrib.staticfiles is installed, but the settings" + _settings_note(settings_module) + "\n"
         "do not say where to collect static files:\n\n"
         f"{shown}\n\n"
         "To fix it:\n"
@@ -265,11 +264,10 @@ def _static_root_failure(shown: str, settings_module: Optional[str]) -> Failure:
 
 
 def _static_url_failure(shown: str, settings_module: Optional[str]) -> Failure:
-    where = f" ({settings_module})" if settings_module else ""
     return Failure(
         reasons.COLLECTSTATIC_STATIC_URL_UNSET,
         "collectstatic failed: STATIC_URL is not set.",
-        "django.contrib.staticfiles is installed, but the settings" + where + "\n"
+        "django.contrib.staticfiles is installed, but the settings" + _settings_note(settings_module) + "\n"
         "do not say at which URL the static files are served:\n\n"
         f"{shown}\n\n"
         "To fix it: add this line to your settings (beside STATIC_ROOT):\n"
