@@ -112,6 +112,10 @@ DEPENDENCIES_CONFLICT_MARKERS = _reason("dependencies::conflict-markers",
                                         "a requirements file holds unresolved merge conflict markers")
 DEPENDENCIES_LOCAL_NOT_A_PROJECT = _reason("dependencies::local-not-a-project",
                                            "a requirements file installs a local directory with no project file")
+DEPENDENCIES_MACHINE_PATH = _reason("dependencies::machine-path",
+                                    "a requirements line installs a path on another machine (pip freeze in conda)")
+DEPENDENCIES_DEBIAN_PKG_RESOURCES = _reason("dependencies::debian-pkg-resources",
+                                            "requirements name pkg-resources==0.0.0 (Debian's pip freeze)")
 DEPENDENCIES_PIP_COMPILE = _reason("dependencies::pip-compile", "pip-compile could not resolve requirements.in")
 DEPENDENCIES_POETRY_PYTHON = _reason("dependencies::poetry-python", "no Poetry runs on the app's Python")
 DEPENDENCIES_PIPENV_PYTHON = _reason("dependencies::pipenv-python", "no Pipenv runs on the app's Python")

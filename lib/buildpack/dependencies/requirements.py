@@ -50,7 +50,8 @@ def _is_regular(path: Path) -> bool:
         return False
 
 
-def _read(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A requirements file's text (empty when it is no regular file), at most MAX_REQUIREMENTS_FILE."""
     if not _is_regular(path):
         return ""
     with path.open("rb") as handle:
@@ -66,7 +67,7 @@ def included_files(path: Path, _seen: Optional[set] = None) -> List[Tuple[Path, 
         return []
     seen.add(resolved)
     found = [(path, "requirement")]
-    for line in logical_lines(_read(path)):
+    for line in logical_lines(read_text(path)):
         match = _INCLUDE.match(line)
         if match:
             child = path.parent / match.group("path")
@@ -82,7 +83,7 @@ def unreadable_includes(path: Path) -> List[Tuple[str, str]]:
     exists: pip would read a fifo or /dev/zero for ever, or choke on a directory."""
     found = []
     for file, _ in included_files(path):
-        for line in logical_lines(_read(file)):
+        for line in logical_lines(read_text(file)):
             match = _INCLUDE.match(line)
             if not match:
                 continue
@@ -108,7 +109,7 @@ def conflict_markers(path: Path) -> List[Tuple[str, int]]:
     """(file name, line number) of each merge conflict marker in path and the files it includes."""
     found = []
     for file, _ in included_files(path):
-        for number, line in enumerate(_read(file).splitlines(), start=1):
+        for number, line in enumerate(read_text(file).splitlines(), start=1):
             if _CONFLICT_MARKER.match(line):
                 found.append((file.name, number))
     return found
@@ -165,7 +166,7 @@ def fingerprint(path: Path, settings: Mapping[str, str], app_root: Optional[Path
     digest = hashlib.sha256()
     for file, kind in included_files(path):
         digest.update(f"{kind}:{file.name}\0".encode())
-        digest.update(_read(file).encode("utf-8", "surrogateescape"))
+        digest.update(read_text(file).encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
         for local in local_paths(file):
             if _inside(str(local), root):
@@ -181,7 +182,7 @@ _LOCAL = re.compile(r"^(?:(?:-e|--editable)(?:\s+|=))?(?P<path>(?:\.{1,2}/|/|\.$
 def local_paths(file: Path) -> List[Path]:
     """Local directories or archives a requirements file installs (`-e .`, `./vendor/pkg`)."""
     found = []
-    for line in logical_lines(_read(file)):
+    for line in logical_lines(read_text(file)):
         match = _LOCAL.match(line)
         if match:
             raw = re.sub(r"^file:(//)?", "", match.group("path")).split("#", 1)[0]
@@ -255,7 +256,7 @@ def top_level(path: Path) -> Optional[List[str]]:
     for file, kind in included_files(path):
         if kind != "requirement":
             continue
-        for line in logical_lines(_read(file)):
+        for line in logical_lines(read_text(file)):
             if _INCLUDE.match(line):
                 continue
             if _OPTION.match(line) and not line.startswith(("-e", "--editable")):

@@ -6,7 +6,7 @@ from typing import List
 
 from buildpack import reasons
 from buildpack.context import Context
-from buildpack.dependencies import pip_compile, requirements
+from buildpack.dependencies import freeze_lines, pip_compile, requirements
 from buildpack.errors import DependenciesError
 from buildpack.source.app_files import app_file
 
@@ -30,6 +30,8 @@ def find(ctx: Context, for_ci: bool) -> List[Path]:
         refuse_unreadable_includes(ctx, path)
         refuse_conflict_markers(path)
         refuse_local_dirs_without_project(ctx, path)
+        refuse_machine_paths(ctx, path)
+        refuse_debian_pkg_resources(ctx, path)
     return found
 
 
@@ -86,6 +88,51 @@ def refuse_local_dirs_without_project(ctx: Context, path: Path) -> None:
         "   a package of your own.",
         reason=reasons.DEPENDENCIES_LOCAL_NOT_A_PROJECT,
     )
+
+
+def refuse_machine_paths(ctx: Context, path: Path) -> None:
+    found = freeze_lines.machine_paths(path, ctx.build_dir)
+    if not found:
+        return
+    raise DependenciesError(
+        f"{path.name} installs packages from paths on another machine.",
+        "These lines install a path outside the app, which the build does\n"
+        "not have:\n"
+        f"{_listed(found)}\n\n"
+        "`pip freeze` writes lines like these for what a conda environment\n"
+        "installed (the path is where conda built the package), and for a\n"
+        "project installed from a directory of that machine.\n\n"
+        "To fix it:\n"
+        "1. Replace each line with the package's name and version\n"
+        "   (certifi==2024.2.2): `pip list --format=freeze` prints the\n"
+        "   environment's packages that way.\n"
+        "2. For a package of your own, commit it into the app and install\n"
+        "   it by a relative path (./libs/mypackage), or from a git+https URL.",
+        reason=reasons.DEPENDENCIES_MACHINE_PATH,
+    )
+
+
+def refuse_debian_pkg_resources(ctx: Context, path: Path) -> None:
+    found = freeze_lines.debian_pkg_resources(path, ctx.build_dir)
+    if not found:
+        return
+    raise DependenciesError(
+        f"{path.name} requires pkg-resources==0.0.0, which is on no package index.",
+        f"{_listed(found)}\n\n"
+        "`pip freeze` under Debian's and Ubuntu's own pip writes this line:\n"
+        "it is pip's vendored pkg_resources, not a package to install.\n\n"
+        "To fix it:\n"
+        "1. Delete the line, commit and deploy again (setuptools provides\n"
+        "   pkg_resources, if the app imports it).",
+        reason=reasons.DEPENDENCIES_DEBIAN_PKG_RESOURCES,
+    )
+
+
+def _listed(lines: List[freeze_lines.FreezeLine], limit: int = 10) -> str:
+    shown = [f"- {line.file} line {line.number}: {line.text}" for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"- and {len(lines) - limit} more")
+    return "\n".join(shown)
 
 
 def _shown(ctx: Context, local: Path) -> str:
