@@ -44,8 +44,7 @@ def machine_paths(path: Path, app_root: Path) -> List[FreezeLine]:
         if not match:
             continue
         target = os.path.realpath(match.group("path"))
-        inside = target == root or target.startswith(root.rstrip(os.sep) + os.sep)
-        if not inside and not os.path.exists(target):
+        if not requirements.inside(target, root) and not os.path.exists(target):
             found.append(FreezeLine(_shown(file, app_root), number, line))
     return found
 
@@ -61,7 +60,7 @@ def _lines(path: Path) -> List[Tuple[Path, int, str]]:
     found = []
     for file, _ in requirements.included_files(path):
         for number, raw in enumerate(requirements.read_text(file).splitlines(), start=1):
-            line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+            line = requirements.without_comment(raw)
             if line:
                 found.append((file, number, line))
     return found

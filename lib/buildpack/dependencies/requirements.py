@@ -34,11 +34,16 @@ def logical_lines(text: str) -> Iterator[str]:
             continue
         line = pending + line
         pending = ""
-        line = re.sub(r"(^|\s)#.*$", "", line).strip()
+        line = without_comment(line)
         if line:
             yield line
     if pending.strip():
         yield pending.strip()
+
+
+def without_comment(line: str) -> str:
+    """A line as pip reads it: a # that starts the line or follows a space begins a comment."""
+    return re.sub(r"(^|\s)#.*$", "", line).strip()
 
 
 def _is_regular(path: Path) -> bool:
@@ -169,7 +174,7 @@ def fingerprint(path: Path, settings: Mapping[str, str], app_root: Optional[Path
         digest.update(read_text(file).encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
         for local in local_paths(file):
-            if _inside(str(local), root):
+            if inside(str(local), root):
                 digest.update(tree_digest(local).encode())
     for key in sorted(settings):
         digest.update(f"{key}={settings[key]}\0".encode())
@@ -190,7 +195,7 @@ def local_paths(file: Path) -> List[Path]:
     return found
 
 
-def _inside(path: str, root: str) -> bool:
+def inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
