@@ -127,6 +127,12 @@ REQUIREMENTS = [
     # Saved on macOS or Windows, which do not tell capitals apart: never an empty install.
     Case("req-capitalised", {"requirements.txt": None, "Requirements.txt": "Django==5.2.8\ngunicorn==23.0.0\n"},
          expect="error", phrases=("git mv Requirements.txt requirements.txt",), warm=False),
+    # `pip freeze` in a conda environment, and on Debian or Ubuntu: lines only that machine installs.
+    Case("req-conda-file-url", {"requirements.txt": "Django==5.2.8\n"
+                                "certifi @ file:///croot/certifi_1700501234/work/certifi\n"},
+         expect="error", phrases=("requirements.txt line 2", "pip list --format=freeze")),
+    Case("req-debian-pkg-resources", {"requirements.txt": "Django==5.2.8\npkg-resources==0.0.0\n"},
+         expect="error", phrases=("pkg-resources==0.0.0",)),
 ]
 
 PROCFILE = [
