@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 from typing import List, Mapping, Optional
 
-from buildpack.django.project import find_manage_py
+from buildpack.source.project_layout import find_manage_py
 
 # Any of these in the app's root makes it a Python app (the official buildpack's
 # list, including misspellings people really commit, so that the build can then

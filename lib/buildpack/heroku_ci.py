@@ -27,8 +27,8 @@ from buildpack import commands, output
 from buildpack.commands import STACK_PATH
 from buildpack.context import Context
 from buildpack.dependencies.requirements import canonical_name
-from buildpack.django.project import find_manage_py
 from buildpack.errors import CiPythonMissingError
+from buildpack.source.project_layout import find_manage_py
 
 # $1 = the build dir (the slug's home), $2 = where to run, then the runner's argv.
 # Like a dyno boot: .profile.d scripts in glob order, then .profile; never `exit`.

@@ -37,6 +37,36 @@ def test_a_misnamed_requirements_file_alone_is_an_error_not_an_empty_install(tmp
     assert "1. Rename it: git mv Requirements.txt requirements.txt" in raised.value.body
 
 
+@pytest.mark.parametrize("files, first", [
+    # wagtail/bakerydemo's and cookiecutter-django's layout: production first.
+    (("requirements/base.txt", "requirements/production.txt", "requirements/development.txt"),
+     "requirements/production.txt"),
+    (("backend/requirements.txt", "backend/manage.py"), "backend/requirements.txt"),  # a monorepo
+])
+def test_a_django_project_whose_requirements_are_only_in_subdirectories_is_an_error(tmp_path, files, first):
+    (tmp_path / "manage.py").write_text("import django\n")
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("Django==5.2.8\n")
+    with pytest.raises(DependenciesError) as raised:
+        selection.choose(tmp_path, None)
+    assert raised.value.reason == reasons.DEPENDENCIES_REQUIREMENTS_ELSEWHERE
+    assert raised.value.title == "The app has no requirements.txt in its root directory."
+    assert f"holding the line\n   -r {first}\n" in raised.value.body
+    assert "git mv" not in raised.value.body  # a requirements/ directory is no misspelt file
+
+
+@pytest.mark.parametrize("layout", [
+    {"requirements/production.txt": "Django==5.2.8\n"},  # not a Django project: nothing says Django is needed
+    {"manage.py": "import django\n"},  # a Django project with no requirements files at all
+])
+def test_no_root_dependency_file_without_both_a_manage_py_and_stray_requirements_installs_nothing(tmp_path, layout):
+    for name, text in layout.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert selection.choose(tmp_path, None) == selection.Choice("pip", None)
+
+
 def test_a_lock_beside_a_misnamed_requirements_file_is_chosen_as_usual(tmp_path):
     (tmp_path / "Requirements.txt").write_text("Django==5.2.8\n")
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")

@@ -7,7 +7,8 @@ same manager:
   1. Pipfile.lock (Pipenv)   2. requirements.txt (pip)   3. poetry.lock (Poetry)
   4. uv.lock (uv)            5. requirements.in (pip, compiled with pip-tools)
 Files of the other managers are named in a warning: they are not installed.
-A lock without its manifest, or a manifest that needs a lock and has none, is
+A lock without its manifest, a manifest that needs a lock and has none, or a
+Django project whose only requirements files are in subdirectories, is
 an error that names the command that fixes it.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from buildpack.context import Context
 from buildpack.dependencies import indexes, pip, pipenv, poetry, uv
 from buildpack.dependencies.manager import PackageManager
 from buildpack.errors import DependenciesError
-from buildpack.source import misnamed_files
+from buildpack.source import misnamed_files, project_layout
 
 CONFIG_VAR = "PYTHON_PACKAGE_MANAGER"
 
@@ -75,6 +76,7 @@ def choose(build_dir: Path, requested: Optional[str]) -> Choice:
     else:
         _refuse_misnamed_requirements(build_dir)
         _refuse_manifest_without_lock(build_dir)
+        _refuse_requirements_only_elsewhere(build_dir)
         return Choice("pip", None)
     _check_manifest(build_dir, choice.name)
     return choice
@@ -113,7 +115,9 @@ def _missing_for_request(name: str) -> DependenciesError:
 def _refuse_misnamed_requirements(build_dir: Path) -> None:
     """No dependency file, but a near miss of requirements.txt: installing nothing would
     build an app without its packages (Django missing) and call it a success."""
-    found = misnamed_files.near_misses(os.listdir(build_dir), misnamed_files.REQUIREMENTS_TXT)
+    # Files only: a requirements/ directory is where requirements files live, not a misspelling.
+    files = [name for name in os.listdir(build_dir) if (build_dir / name).is_file()]
+    found = misnamed_files.near_misses(files, misnamed_files.REQUIREMENTS_TXT)
     if not found:
         return
     raise DependenciesError(
@@ -126,6 +130,30 @@ def _refuse_misnamed_requirements(build_dir: Path) -> None:
         f"1. Rename it: {misnamed_files.rename_command(found[0], misnamed_files.REQUIREMENTS_TXT)}\n"
         "2. Commit and deploy again.",
         reason=reasons.DEPENDENCIES_MISNAMED_REQUIREMENTS,
+    )
+
+
+def _refuse_requirements_only_elsewhere(build_dir: Path) -> None:
+    """A Django project with no dependency file in its root but requirements files in
+    subdirectories (requirements/production.txt, backend/requirements.txt): installing
+    nothing would build a slug without Django and call it a success."""
+    stray = project_layout.stray_requirements(build_dir)
+    if not stray or project_layout.find_manage_py(build_dir) is None:
+        return
+    shown = "\n".join(f"- {name}" for name in stray[:6]) + ("\n- ..." if len(stray) > 6 else "")
+    raise DependenciesError(
+        "The app has no requirements.txt in its root directory.",
+        "The build installs the dependency file in the root of the app\n"
+        "(requirements.txt, or the lock of uv, Poetry or Pipenv) and found\n"
+        "none, so nothing would be installed, Django included. These\n"
+        "requirements files are elsewhere, and the build does not read them:\n"
+        f"{shown}\n\n"
+        "To fix it:\n"
+        "1. Add requirements.txt to the root of the app, holding the line\n"
+        f"   -r {stray[0]}\n"
+        "   (the file your production dynos need).\n"
+        "2. Commit it and deploy again.",
+        reason=reasons.DEPENDENCIES_REQUIREMENTS_ELSEWHERE,
     )
 
 
