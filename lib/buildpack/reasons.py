@@ -104,6 +104,8 @@ DEPENDENCIES_MANAGER_FILES_MISSING = _reason("dependencies::manager-files-missin
 DEPENDENCIES_NO_LOCK = _reason("dependencies::no-lock", "a manifest that needs a lock has none")
 DEPENDENCIES_MISNAMED_REQUIREMENTS = _reason("dependencies::misnamed-requirements",
                                              "no dependency file, but one named like requirements.txt")
+DEPENDENCIES_REQUIREMENTS_ELSEWHERE = _reason("dependencies::requirements-elsewhere",
+                                              "no dependency file in the root, requirements files in subdirectories")
 DEPENDENCIES_LOCK_OUTDATED = _reason("dependencies::lock-outdated", "a lock no longer matches its manifest")
 DEPENDENCIES_LOCK_CORRUPT = _reason("dependencies::lock-corrupt", "a lock file cannot be read")
 DEPENDENCIES_MANIFEST_CORRUPT = _reason("dependencies::manifest-corrupt", "the Pipfile cannot be read")
@@ -176,6 +178,7 @@ CHECKS_DEBUG = _reason("checks::debug", "DEBUG is on in the settings the dyno wi
 CHECKS_DEBUG_STRING = _reason("checks::debug-string", "DEBUG is a string that reads false, so it is on")
 CHECKS_ALLOWED_HOSTS = _reason("checks::allowed-hosts", "ALLOWED_HOSTS rejects every request a dyno gets")
 CHECKS_SQLITE = _reason("checks::sqlite", "the database is SQLite, lost with every dyno restart")
+CHECKS_NO_DATABASE = _reason("checks::no-database", "DATABASES names no engine and DATABASE_URL is not set")
 CHECKS_SQLITE_IGNORES_DATABASE_URL = _reason("checks::sqlite-ignores-database-url",
                                              "DATABASE_URL is set and the settings use SQLite anyway")
 CHECKS_SECRET_KEY = _reason("checks::secret-key", "SECRET_KEY is short, simple or Django's insecure default")

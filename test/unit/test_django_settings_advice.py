@@ -127,7 +127,9 @@ def test_allowed_hosts_quotes_the_users_value():
         ("django.db.backends.sqlite3", {"DATABASE_URL"}, "checks::sqlite-ignores-database-url"),
         ("django.db.backends.postgresql", set(), None),  # another variable name, or a hard-coded server
         ("django.db.backends.postgresql", {"DATABASE_URL"}, None),
-        ("", set(), None),  # no database at all
+        ("", set(), "checks::no-database"),  # dj_database_url.config() without DATABASE_URL
+        ("django.db.backends.dummy", set(), "checks::no-database"),
+        ("", {"DATABASE_URL"}, None),
     ],
 )
 def test_database(engine, config_vars, expected):
@@ -428,6 +430,9 @@ def _run_script(module: str, config_json: str) -> str:
         ("local_hosts", GOOD_CONFIG, ["checks::allowed-hosts"]),
         ("sqlite", {"SECRET_KEY": GOOD_KEY, "DATABASE_URL": "postgres://u:p@h/d"}, ["checks::sqlite-ignores-database-url"]),
         ("insecure_key", GOOD_CONFIG, ["checks::secret-key"]),
+        ("debug_default_on", GOOD_CONFIG, ["checks::debug"]),
+        ("debug_default_on", {**GOOD_CONFIG, "SITE_DEBUG": "False"}, []),
+        ("no_database", {"SECRET_KEY": GOOD_KEY}, ["checks::no-database"]),
         ("no_static", GOOD_CONFIG, ["checks::static-files"]),
         ("no_console_log", GOOD_CONFIG, ["checks::logging"]),
         # With DEBUG on, Django's default logging does reach the console.
@@ -440,6 +445,25 @@ def test_fixture_settings(module, config, expected):
     found = run_script(module, config)
     assert found["error"] is None and found["startup_error"] is None
     assert slugs(advice.evaluate(found, set(config), {"django": found["django_version"]})) == expected
+
+
+@pytest.mark.parametrize("config, says", [
+    # healthchecks' `DEBUG = envbool("DEBUG", "True")`: unsetting the config var keeps DEBUG on.
+    (GOOD_CONFIG, "the config var SITE_DEBUG, which is not\nset, and without it they turn DEBUG on."),
+    ({**GOOD_CONFIG, "SITE_DEBUG": "True"}, "the config var SITE_DEBUG, and its\nvalue turns DEBUG on."),
+])
+def test_debug_read_from_a_config_var_is_fixed_by_setting_that_config_var(config, says):
+    found = advice.evaluate(run_script("debug_default_on", config), set(config), {})
+    assert slugs(found) == ["checks::debug"]
+    assert says in found[0].body
+    assert "`heroku config:set SITE_DEBUG=False`" in found[0].body
+    assert "config:unset" not in found[0].body
+
+
+def test_debug_read_as_a_string_is_not_fixed_by_a_config_var_value():
+    found = advice.evaluate(run_script("debug_from_env", {**GOOD_CONFIG, "DEBUG": "True"}), set(GOOD_CONFIG), {})
+    assert slugs(found) == ["checks::debug"]
+    assert "heroku config:set DEBUG=False" not in found[0].body  # "False" would be true too
 
 
 def test_sqlite_fixture_without_database_url():

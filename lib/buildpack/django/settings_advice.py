@@ -53,17 +53,30 @@ def debug_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
             "To fix it: compare the string in the settings, for example\n"
             '   DEBUG = os.environ.get("DEBUG", "").lower() in ("1", "true")',
         )
+    variable = facts.get("debug_variable")
+    if not variable:
+        fix = ("To fix it:\n"
+               "1. Read DEBUG from a config var in the settings, for example\n"
+               '   DEBUG = os.environ.get("DEBUG") == "1"\n'
+               "2. Leave that config var unset on Heroku: `heroku config:unset DEBUG`.")
+    elif facts.get("debug_variable_set"):
+        fix = (f"The settings read DEBUG from the config var {variable}, and its\n"
+               "value turns DEBUG on.\n\n"
+               f"To fix it: `heroku config:set {variable}=False`.")
+    else:
+        # The settings read a config var, and default to DEBUG on when it is not set.
+        fix = (f"The settings read DEBUG from the config var {variable}, which is not\n"
+               "set, and without it they turn DEBUG on.\n\n"
+               f"To fix it: `heroku config:set {variable}=False` (or make the\n"
+               "settings' default off, so that only a machine that sets it gets\n"
+               "DEBUG on).")
     return Finding(
         reasons.CHECKS_DEBUG,
         "DEBUG is on in the settings the dyno will use.",
         "With this app's config vars, the settings set DEBUG = True.\n"
         "With DEBUG on, every error page shows visitors the code, the\n"
         "settings and the environment around the error, and Django keeps\n"
-        "every SQL query in memory.\n\n"
-        "To fix it:\n"
-        "1. Read DEBUG from a config var in the settings, for example\n"
-        '   DEBUG = os.environ.get("DEBUG") == "1"\n'
-        "2. Leave that config var unset on Heroku: `heroku config:unset DEBUG`.",
+        "every SQL query in memory.\n\n" + fix,
     )
 
 
@@ -88,7 +101,10 @@ def allowed_hosts_finding(facts: Mapping[str, Any]) -> Optional[Finding]:
 
 
 def database_finding(facts: Mapping[str, Any], database_url_set: bool) -> Optional[Finding]:
-    engine = (facts.get("database_engines") or {}).get("default") or ""
+    engines = facts.get("database_engines")
+    engine = (engines or {}).get("default") or ""
+    if isinstance(engines, dict) and engine in ("", "django.db.backends.dummy") and not database_url_set:
+        return no_database_finding()
     if "sqlite" not in engine and "spatialite" not in engine:
         return None
     why = (
@@ -114,6 +130,20 @@ def database_finding(facts: Mapping[str, Any], database_url_set: bool) -> Option
         "1. Add a database: `heroku addons:create heroku-postgresql`\n"
         "   (it sets the DATABASE_URL config var).\n"
         "2. " + read_it,
+    )
+
+
+def no_database_finding() -> Finding:
+    """DATABASES['default'] empty: `dj_database_url.config()` with no DATABASE_URL gives {}."""
+    return Finding(
+        reasons.CHECKS_NO_DATABASE,
+        "No database is configured: migrate will fail.",
+        "DATABASES['default'] names no database ENGINE, and the app has no\n"
+        "DATABASE_URL config var (dj_database_url.config() gives {} without\n"
+        "one). Every query, and `manage.py migrate` in the release phase,\n"
+        "fails with \"settings.DATABASES is improperly configured\".\n\n"
+        "To fix it: add a database, `heroku addons:create heroku-postgresql`\n"
+        "(it sets the DATABASE_URL config var), and deploy again.",
     )
 
 

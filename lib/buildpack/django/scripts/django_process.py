@@ -351,9 +351,34 @@ def secret_key_variable_named(settings):
     """The environment variable the settings' source reads the key from (DJANGO_SECRET_KEY in
     `os.environ.get("DJANGO_SECRET_KEY", ...)`): the one quoted name ending in SECRET_KEY, or the
     one besides SECRET_KEY itself (a settings module that imports another quotes both)."""
+    names = set()
+    for _, source in settings_sources(settings):
+        names.update(SECRET_KEY_VARIABLE.findall(source))
+    if len(names) > 1:
+        names.discard("SECRET_KEY")
+    return names.pop() if len(names) == 1 else None
+
+
+# `DEBUG = env.bool("DJANGO_DEBUG", default=True)`, `DEBUG = os.getenv("DEBUG", "True") == "True"`:
+# the quoted name on the line that assigns DEBUG.
+DEBUG_VARIABLE = re.compile(r"""^\s*DEBUG\s*=.*?["']([A-Z][A-Z0-9_]*DEBUG[A-Z0-9_]*)["']""", re.MULTILINE)
+
+
+def debug_variable_named(settings):
+    """The environment variable the settings' source reads DEBUG from, when exactly one is named:
+    the settings module's own line wins over its package's (production.py over base.py)."""
+    own, others = set(), set()
+    for is_settings_module, source in settings_sources(settings):
+        (own if is_settings_module else others).update(DEBUG_VARIABLE.findall(source))
+    names = own or others
+    return names.pop() if len(names) == 1 else None
+
+
+def settings_sources(settings):
+    """(whether it is the settings module, its source) for the settings module and the modules
+    of its package (a settings/ package's base.py and production.py) inside the app."""
     module_name = getattr(settings, "SETTINGS_MODULE", None) or ""
     package = module_name.rpartition(".")[0]
-    names = set()
     for name, module in list(sys.modules.items()):
         if name != module_name and not (package and name.startswith(package + ".")):
             continue
@@ -362,12 +387,9 @@ def secret_key_variable_named(settings):
             continue
         try:
             with open(path, encoding="utf-8") as source:
-                names.update(SECRET_KEY_VARIABLE.findall(source.read()))
+                yield name == module_name, source.read()
         except (OSError, ValueError):
             continue
-    if len(names) > 1:
-        names.discard("SECRET_KEY")
-    return names.pop() if len(names) == 1 else None
 
 
 def module_mentions(dotted, word):
@@ -395,8 +417,13 @@ def read_settings(settings):
     else:
         backend = getattr(settings, "STATICFILES_STORAGE", None)  # before Django 4.2 (ignored since 5.1)
     debug = getattr(settings, "DEBUG", False)
+    # A string read without converting it is the debug_false_string case, or any value turns it on.
+    debug_variable = debug_variable_named(settings) if debug and not isinstance(debug, str) else None
     return {
         "debug": bool(debug),
+        # The config var the settings read DEBUG from (a name, never its value), and whether it is set.
+        "debug_variable": debug_variable,
+        "debug_variable_set": bool(debug_variable) and debug_variable in os.environ,
         # DEBUG = os.environ.get("DEBUG") with DEBUG=False: a string, so true. Only this flag is
         # reported, not the value.
         "debug_false_string": isinstance(debug, str) and debug.strip().lower() in ("false", "0", "no", "off"),
