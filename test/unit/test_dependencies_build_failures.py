@@ -124,7 +124,8 @@ def test_a_failed_build_from_source_names_the_release_and_the_ways_around_it(sam
     minor = python.rsplit(".", 1)[0]
     assert f"{title} has no wheel for Python {minor} on Linux,\n" in failure.body
     assert f"1. Pin a newer release of {name} that has\n   wheels for Python {minor}" in failure.body
-    assert f"2. Use a Python version that {title} supports" in failure.body
+    assert f"2. Use a Python version that {title} supports, if it has wheels" in failure.body
+    assert "Aptfile" not in failure.body  # the output names no missing library
 
 
 def test_pip_names_a_package_whose_metadata_would_not_build_and_its_cached_version():
@@ -145,3 +146,20 @@ def test_a_uv_build_that_never_ran_is_not_called_a_failed_build():
             "  cause: Failed to parse: pyproject.toml\n")
     assert failures.classify(text, "3.12.1", {}) is None
 
+
+
+def test_a_failed_build_names_the_config_tool_it_did_not_find():
+    # pycurl 7.45.2 has only a source release; its build runs curl-config (libcurl's -dev package).
+    failure = failures.classify(recorded("uv_build_pycurl_no_curl_config"), "3.12.1", {})
+    assert failure is not None and failure.reason == "dependencies::build-failed"
+    assert "Its build looked for curl-config, which this build does not have:\n" in failure.body
+    assert "   listing the -dev package that provides curl-config." in failure.body
+
+
+def test_a_failed_build_names_the_c_header_it_did_not_find():
+    text = ("error: Failed to build `python-ldap==3.4.4`\n"
+            "  cause: Call to `setuptools.build_meta.build_wheel` failed (exit status: 1)\n"
+            "  Modules/constants.h:7:10: fatal error: lber.h: No such file or directory\n")
+    failure = failures.classify(text, "3.12.1", {})
+    assert failure is not None and failure.reason == "dependencies::build-failed"
+    assert "Its build looked for the C header lber.h, which this build does not have:\n" in failure.body

@@ -199,18 +199,40 @@ def _build_failed(text: str, python_version: str) -> Optional[Failure]:
     if backport and _at_least(python_version, backport[2]):
         return _backport_not_needed(backport, version, minor)
     what = f"{name} {version}" if version else name
+    missing = _missing_build_input(text)
+    needs = (f"Its build looked for {missing}, which this build does not have:\n"
+             "the development files of a system library.\n\n" if missing else "")
+    apt = ("3. Or add the Heroku Apt buildpack before this one, with an Aptfile\n"
+           f"   listing the -dev package that provides {missing}." if missing else "")
     return Failure(
         reasons.DEPENDENCIES_BUILD_FAILED,
         f"{what} could not be built from source.",
         f"{what} has no wheel for Python {minor} on Linux,\n"
         "so the installer built it from its source, and that failed\n"
-        "(its output is above).\n\n"
+        "(its output is above).\n" + needs + ("" if missing else "\n") +
         "To fix it:\n"
         f"1. Pin a newer release of {name} that has\n"
         f"   wheels for Python {minor} (pypi.org lists each release's files), or\n"
-        f"2. Use a Python version that {what} supports:\n"
-        "   set it in .python-version, commit, and deploy again.",
+        f"2. Use a Python version that {what} supports, if it has wheels\n"
+        "   for one (some releases have none: only their source):\n"
+        "   set it in .python-version, commit, and deploy again." + ("\n" + apt if apt else ""),
     )
+
+
+# What a source build looked for and did not find: pycurl's "No such file or directory: 'curl-config'",
+# a C compiler's "fatal error: lber.h: No such file or directory" (python-ldap).
+_MISSING_CONFIG_TOOL = re.compile(r"No such file or directory: '(?P<tool>[\w.+-]+-config)'"
+                                  r"|(?P<shell_tool>[\w.+-]+-config): (?:command )?not found")
+_MISSING_HEADER = re.compile(r"fatal error: (?P<header>[\w/.+-]+\.h): No such file or directory")
+
+
+def _missing_build_input(text: str) -> Optional[str]:
+    """The config tool or C header a failed source build could not find, if its output names one."""
+    tool = _MISSING_CONFIG_TOOL.search(text)
+    if tool:
+        return tool.group("tool") or tool.group("shell_tool")
+    header = _MISSING_HEADER.search(text)
+    return f"the C header {header.group('header')}" if header else None
 
 
 def _pip_version(text: str, name: str) -> Optional[str]:
