@@ -5,7 +5,7 @@ import pytest
 
 from buildpack import reasons
 from buildpack.context import Context
-from buildpack.dependencies import sources
+from buildpack.dependencies import indexes, requirements, sources
 from buildpack.errors import DependenciesError
 
 
@@ -86,3 +86,16 @@ def test_debian_pip_freezes_pkg_resources_line_is_refused(tmp_path, line):
 def test_a_real_pkg_resources_pin_is_left_to_the_installer(tmp_path):
     ctx = make_context(tmp_path, "pkg-resources==0.1.0\n")
     assert sources.find(ctx, for_ci=False) == [ctx.build_dir / "requirements.txt"]
+
+
+def test_the_variables_requirements_files_name_are_found_in_their_includes_too(tmp_path):
+    (tmp_path / "requirements.txt").write_text(
+        "--extra-index-url https://${FURY_AUTH}:@pypi.fury.io/acme/\n-r base.txt\nDjango==5.2.8  # ${NOT_READ}\n")
+    (tmp_path / "base.txt").write_text("git+https://${GITHUB_TOKEN}@github.com/acme/lib.git\n$BARE ${lower}\n")
+    # pip expands only ${UPPER_CASE}, and not in comments.
+    assert requirements.referenced_variables(tmp_path / "requirements.txt") == ["FURY_AUTH", "GITHUB_TOKEN"]
+
+
+def test_an_installer_gets_the_config_vars_its_requirements_name_and_no_other():
+    config = {"FURY_AUTH": "t0ken", "SECRET_KEY": "x" * 50, "PATH": "/evil"}
+    assert indexes.requirements_vars(config, ["FURY_AUTH", "PATH", "UNSET"]) == {"FURY_AUTH": "t0ken"}

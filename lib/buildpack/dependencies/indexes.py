@@ -11,6 +11,8 @@ reaches a manager only when it is one of that manager's index settings:
 - Pipenv: the variables a Pipfile [[source]] url names as ${VAR} (Pipenv expands
   them itself, and the lock keeps them unexpanded), and PIP_INDEX_URL, which also
   replaces PyPI in the lock's sources (PIPENV_PYPI_MIRROR), as a mirror does;
+- pip and uv installing requirements files: the variables those files name as
+  ${VAR} (both expand them), e.g. a Gemfury token in an --extra-index-url line;
 - pip's PIP_* index settings, as before, for every manager (context.py).
 The build tools (uv, Poetry, Pipenv, pip, setuptools) come from PyPI, unless a
 config var makes another index the app's only one (tool_index): a company
@@ -134,6 +136,11 @@ def pipenv_vars(config_vars: Mapping[str, str], pipfile: str) -> Dict[str, str]:
     if mirror and not is_pypi(mirror):
         values["PIPENV_PYPI_MIRROR"] = mirror
     return values
+
+
+def requirements_vars(config_vars: Mapping[str, str], names: List[str]) -> Dict[str, str]:
+    """The config vars a requirements installer is given: those its files name as ${NAME}."""
+    return {name: config_vars[name] for name in names if name in config_vars and name not in CONFIG_VAR_DENYLIST}
 
 
 def missing_source_vars(config_vars: Mapping[str, str], pipfile: str) -> List[str]:

@@ -20,7 +20,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from buildpack import build_env, commands, output, reasons
 from buildpack.cache import Action, BuildCache
 from buildpack.context import Context
-from buildpack.dependencies import environment, failures, pip_compile, requirements, sources, tool_versions, tools
+from buildpack.dependencies import environment, failures, indexes, pip_compile, requirements, sources, tool_versions, tools
 from buildpack.dependencies import uv as uv_tool
 from buildpack.dependencies.manager import PackageManager, describe_changes
 from buildpack.errors import DependenciesError
@@ -143,6 +143,7 @@ class RequirementsFiles(PackageManager):
     def __init__(self, ctx: Context, for_ci: bool = False) -> None:
         self.sources = sources.find(ctx, for_ci)
         self.installer, self.pip_reason = choose_installer(ctx.setting(INSTALLER_VAR), self.sources)
+        self._named_vars_said = False
 
     def files(self) -> List[str]:
         return [path.name for path in self.sources]
@@ -205,6 +206,16 @@ class RequirementsFiles(PackageManager):
         output.detail(describe_changes(before, after))
         return after
 
+    def _named_vars(self, ctx: Context) -> Dict[str, str]:
+        """The config vars the requirements files name as ${NAME} (a private index's token):
+        pip and uv expand them there. Names only in the log, never values."""
+        names = [name for path in self.sources for name in requirements.referenced_variables(path)]
+        given = indexes.requirements_vars(ctx.config_vars, list(dict.fromkeys(names)))
+        if given and not self._named_vars_said:
+            output.detail("Config vars the requirements name: " + ", ".join(f"{name} (set)" for name in sorted(given)))
+            self._named_vars_said = True
+        return given
+
     def _note_installer(self) -> None:
         if self.pip_reason:
             output.note(
@@ -234,8 +245,8 @@ class RequirementsFiles(PackageManager):
                 retries.append(line)
             return _pip_line_filter(line)
 
-        result = commands.run(pip_install_argv(ctx, requirements_file), pip_env(ctx), cwd=ctx.build_dir,
-                              filter_line=counted)
+        result = commands.run(pip_install_argv(ctx, requirements_file), {**pip_env(ctx), **self._named_vars(ctx)},
+                              cwd=ctx.build_dir, filter_line=counted)
         if not result.ok:
             raise failures.install_error(f"installing {requirements_file.name} with pip", result.text,
                                          python_version, ctx.pip_config_vars(), FIX)
@@ -249,8 +260,8 @@ class RequirementsFiles(PackageManager):
         if indexes:
             # pip says where it looks ("Looking in indexes"); uv does not, so we do.
             output.detail(indexes)
-        result = commands.run(argv, uv_tool.requirements_env(ctx, build_cache), cwd=ctx.build_dir,
-                              filter_line=failures.shorten)
+        result = commands.run(argv, {**uv_tool.requirements_env(ctx, build_cache), **self._named_vars(ctx)},
+                              cwd=ctx.build_dir, filter_line=failures.shorten)
         if not result.ok:
             what = requirements_file.name if requirements_file is not None else "pip"
             raise failures.install_error(f"installing {what} with uv", result.text, python_version,

@@ -83,6 +83,21 @@ def included_files(path: Path, _seen: Optional[set] = None) -> List[Tuple[Path, 
     return found
 
 
+# pip and uv expand `${NAME}` in requirements files from their environment (pip: upper case,
+# digits and `_` only; a bare $NAME is left as it is): Heroku's private-index pattern,
+# `--extra-index-url https://${FURY_AUTH}:@pypi.fury.io/me/`.
+_VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)\}")
+
+
+def referenced_variables(path: Path) -> List[str]:
+    """The ${NAME} variables path and its -r/-c files name, in order of first use."""
+    names: List[str] = []
+    for file, _ in included_files(path):
+        for line in logical_lines(read_text(file)):
+            names.extend(match.group("name") for match in _VARIABLE.finditer(line))
+    return list(dict.fromkeys(names))
+
+
 def unreadable_includes(path: Path) -> List[Tuple[str, str]]:
     """(line, why) for each -r/-c line naming something that is not a regular file but
     exists: pip would read a fifo or /dev/zero for ever, or choke on a directory."""
