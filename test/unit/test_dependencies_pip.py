@@ -57,8 +57,7 @@ def test_pip_failure_is_explained_without_traceback(tmp_path, monkeypatch):
     monkeypatch.setattr(commands, "run", lambda argv, env, **kw: commands.Result(1, tail))
     files = dependencies.RequirementsFiles.__new__(dependencies.RequirementsFiles)
     files.installer = "pip"
-    files.sources = [ctx.build_dir / "requirements.txt"]
-    files._named_vars_said = False
+    files.named_vars = {}
     with pytest.raises(DependenciesError) as caught:
         files._install_requirements(ctx, None, None, ctx.build_dir / "requirements.txt", "3.12.1")
     assert caught.value.reason == "dependencies::package-not-found"

@@ -201,21 +201,21 @@ def _build_failed(text: str, python_version: str) -> Optional[Failure]:
     what = f"{name} {version}" if version else name
     missing = _missing_build_input(text)
     needs = (f"Its build looked for {missing}, which this build does not have:\n"
-             "the development files of a system library.\n\n" if missing else "")
-    apt = ("3. Or add the Heroku Apt buildpack before this one, with an Aptfile\n"
+             "the development files of a system library.\n" if missing else "")
+    apt = ("\n3. Or add the Heroku Apt buildpack before this one, with an Aptfile\n"
            f"   listing the -dev package that provides {missing}." if missing else "")
     return Failure(
         reasons.DEPENDENCIES_BUILD_FAILED,
         f"{what} could not be built from source.",
         f"{what} has no wheel for Python {minor} on Linux,\n"
         "so the installer built it from its source, and that failed\n"
-        "(its output is above).\n" + needs + ("" if missing else "\n") +
+        "(its output is above).\n" + needs + "\n"
         "To fix it:\n"
         f"1. Pin a newer release of {name} that has\n"
         f"   wheels for Python {minor} (pypi.org lists each release's files), or\n"
         f"2. Use a Python version that {what} supports, if it has wheels\n"
         "   for one (some releases have none: only their source):\n"
-        "   set it in .python-version, commit, and deploy again." + ("\n" + apt if apt else ""),
+        "   set it in .python-version, commit, and deploy again." + apt,
     )
 
 

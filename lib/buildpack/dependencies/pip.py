@@ -143,7 +143,10 @@ class RequirementsFiles(PackageManager):
     def __init__(self, ctx: Context, for_ci: bool = False) -> None:
         self.sources = sources.find(ctx, for_ci)
         self.installer, self.pip_reason = choose_installer(ctx.setting(INSTALLER_VAR), self.sources)
-        self._named_vars_said = False
+        # The config vars the requirements files name as ${NAME} (a private index's token): pip
+        # and uv expand them there, so they are the only config vars the installer is given.
+        names = [name for path in self.sources for name in requirements.referenced_variables(path)]
+        self.named_vars = indexes.requirements_vars(ctx.config_vars, list(dict.fromkeys(names)))
 
     def files(self) -> List[str]:
         return [path.name for path in self.sources]
@@ -206,17 +209,12 @@ class RequirementsFiles(PackageManager):
         output.detail(describe_changes(before, after))
         return after
 
-    def _named_vars(self, ctx: Context) -> Dict[str, str]:
-        """The config vars the requirements files name as ${NAME} (a private index's token):
-        pip and uv expand them there. Names only in the log, never values."""
-        names = [name for path in self.sources for name in requirements.referenced_variables(path)]
-        given = indexes.requirements_vars(ctx.config_vars, list(dict.fromkeys(names)))
-        if given and not self._named_vars_said:
-            output.detail("Config vars the requirements name: " + ", ".join(f"{name} (set)" for name in sorted(given)))
-            self._named_vars_said = True
-        return given
-
     def _note_installer(self) -> None:
+        """What the log says before installing: why pip, if it is, and the config vars the
+        requirements files name (names only, never values)."""
+        if self.named_vars:
+            output.detail("Config vars the requirements name: "
+                          + ", ".join(f"{name} (set)" for name in sorted(self.named_vars)))
         if self.pip_reason:
             output.note(
                 "Installing with pip instead of uv.",
@@ -245,7 +243,7 @@ class RequirementsFiles(PackageManager):
                 retries.append(line)
             return _pip_line_filter(line)
 
-        result = commands.run(pip_install_argv(ctx, requirements_file), {**pip_env(ctx), **self._named_vars(ctx)},
+        result = commands.run(pip_install_argv(ctx, requirements_file), {**pip_env(ctx), **self.named_vars},
                               cwd=ctx.build_dir, filter_line=counted)
         if not result.ok:
             raise failures.install_error(f"installing {requirements_file.name} with pip", result.text,
@@ -256,11 +254,11 @@ class RequirementsFiles(PackageManager):
     def _run_uv(self, ctx: Context, build_cache: BuildCache, uv: Path, requirements_file: Optional[Path],
                 packages: List[str], python_version: str) -> None:
         argv = uv_tool.pip_install_argv(uv, ctx, requirements_file, packages)
-        indexes = uv_tool.describe_indexes(ctx.pip_config_vars())
-        if indexes:
+        looking_in = uv_tool.describe_indexes(ctx.pip_config_vars())
+        if looking_in:
             # pip says where it looks ("Looking in indexes"); uv does not, so we do.
-            output.detail(indexes)
-        result = commands.run(argv, {**uv_tool.requirements_env(ctx, build_cache), **self._named_vars(ctx)},
+            output.detail(looking_in)
+        result = commands.run(argv, {**uv_tool.requirements_env(ctx, build_cache), **self.named_vars},
                               cwd=ctx.build_dir, filter_line=failures.shorten)
         if not result.ok:
             what = requirements_file.name if requirements_file is not None else "pip"
